@@ -1,0 +1,104 @@
+"""Build the pydantic models of a handler from its signature (once, at class creation)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, PydanticUserError, create_model
+
+from .models import DefaultResponse, HandlerMessage
+
+#: Parameter kinds a message can fill: messages carry named fields only.
+_NAMED_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def camel_case(event: str) -> str:
+    """``"join_room"`` → ``"JoinRoom"``: the stem of the model names built for an event."""
+    stem = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", event))
+    return stem if stem[:1].isalpha() else f"Event{stem}"
+
+
+def message_fields(
+    method: Callable[..., Any],
+    *,
+    takes_endpoint: bool,
+    localns: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The fields of a handler's message model, from the method's parameters.
+
+    ``takes_endpoint`` skips the first parameter (``self``). Raises ``TypeError``
+    naming the handler for what a message can't fill: ``*args``, ``**kwargs``,
+    positional-only parameters, a parameter named ``type`` (the discriminator), or an
+    annotation that can't be resolved.
+    """
+    name = getattr(method, "__qualname__", repr(method))
+    parameters = list(inspect.signature(method).parameters.values())
+    if takes_endpoint:
+        if not parameters or parameters[0].kind not in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            raise TypeError(f"Handler {name}() is a method but takes no 'self' parameter")
+        parameters = parameters[1:]
+    try:
+        hints = typing.get_type_hints(method, localns=dict(localns or {}), include_extras=True)
+    except NameError as exc:
+        raise TypeError(f"Cannot resolve the annotations of handler {name}(): {exc}") from exc
+
+    fields: dict[str, Any] = {}
+    for parameter in parameters:
+        if parameter.kind not in _NAMED_KINDS:
+            raise TypeError(
+                f"Handler {name}() has parameter {parameter}: a message has named fields "
+                "only, so *args, **kwargs and positional-only parameters can't be filled"
+            )
+        if parameter.name == "type":
+            raise TypeError(
+                f"Handler {name}() has a parameter named 'type', which is the message's "
+                "event name; rename the parameter"
+            )
+        annotation = hints.get(parameter.name, Any)
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[parameter.name] = (annotation, default)
+    return fields
+
+
+def build_message_model(
+    event: str, method: Callable[..., Any], fields: dict[str, Any]
+) -> type[HandlerMessage[Any]]:
+    """The input model of one handler: ``type: Literal[event]`` plus its fields, nothing else."""
+    try:
+        return create_model(
+            f"{camel_case(event)}Message",
+            __base__=HandlerMessage[Literal[event]],  # type: ignore[valid-type]
+            __module__=getattr(method, "__module__", __name__),
+            **fields,
+        )
+    except (PydanticUserError, NameError, TypeError) as exc:
+        name = getattr(method, "__qualname__", repr(method))
+        raise TypeError(f"Cannot build the message model of handler {name}(): {exc}") from exc
+
+
+def build_response_model(event: str, response_model: type[BaseModel] | None) -> type[BaseModel]:
+    """The model a handler's return value is validated into; it always has a ``type``.
+
+    Without a ``response_model`` that is a model allowing any field. A given model
+    that declares ``type`` itself is used as it is; otherwise a subclass adds
+    ``type`` with the event name as default, so every answer says what it answers.
+    """
+    if response_model is None:
+        return create_model(
+            f"{camel_case(event)}Response", __base__=DefaultResponse, type=(str, event)
+        )
+    if "type" in response_model.model_fields:
+        return response_model
+    return create_model(
+        response_model.__name__,
+        __base__=response_model,
+        __module__=response_model.__module__,
+        type=(str, event),
+    )

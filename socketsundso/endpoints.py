@@ -1,0 +1,286 @@
+"""The WebSocket endpoint: a Starlette ASGI endpoint that dispatches JSON messages to handlers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Generator
+from typing import Annotated, Any, ClassVar, Literal, Union, overload
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError, to_json
+from starlette import status
+from starlette.exceptions import WebSocketException
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from .exceptions import InvalidMessage, ResponseError, errors_for_client
+from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
+from .models import WebSocketEventMessage
+
+__all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
+
+logger = logging.getLogger("socketsundso")
+
+#: Parses a message's envelope for an endpoint that handles no events (to say why).
+_ENVELOPE: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(WebSocketEventMessage)
+
+#: Default ``max_message_size``: 1 MiB.
+DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
+
+
+class HandlingEndpointMeta(type):
+    """Metaclass of ``WebSocketHandlingEndpoint``: collects handlers, builds validators.
+
+    Every class gets its own ``handlers`` dict: the handlers it inherits (in its
+    bases' order) with the ones of its own body after them, a handler of its own
+    overriding an inherited one for the same event. It also gets its
+    ``event_message_model`` and the tagged-union validator that parses and validates
+    a message in one pydantic-core call; all built here, once per class.
+    """
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> HandlingEndpointMeta:
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        # Annotations of handlers in a function-local class may name the caller's locals.
+        caller_locals = sys._getframe(1).f_locals
+        inherited: dict[str, Handler] = {}
+        for base in reversed(cls.__mro__[1:]):
+            inherited.update(base.__dict__.get("handlers", {}))
+        own: dict[str, Handler] = {}
+        for attribute, value in namespace.items():
+            spec = getattr(value, SPEC_ATTRIBUTE, None)
+            if not isinstance(spec, EventSpec):
+                continue
+            if spec.event in own:
+                raise TypeError(
+                    f"{name} has two handlers for event {spec.event!r}: "
+                    f"{own[spec.event].method.__name__}() and {attribute}()"
+                )
+            own[spec.event] = Handler(
+                spec.event,
+                value,
+                spec.response_model,
+                takes_endpoint=True,
+                localns=caller_locals,
+            )
+        handlers = {event: h for event, h in inherited.items() if event not in own}
+        handlers.update(own)
+        cls.handlers = handlers  # type: ignore[attr-defined]
+        cls._own_events = frozenset(own)  # type: ignore[attr-defined]
+        cls._build_validators()  # type: ignore[attr-defined]
+        return cls
+
+
+class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
+    """A JSON WebSocket API: each message's ``type`` picks a handler, its fields the arguments.
+
+    Subclass it, decorate methods with ``socketsundso.on_event``, and route it like any
+    Starlette endpoint (``WebSocketRoute("/ws", Chat)``; in FastAPI
+    ``app.router.add_websocket_route("/ws", Chat)``). One instance serves one
+    connection; ``self.websocket`` is its Starlette ``WebSocket``.
+
+    Each message is parsed and validated against the handler's model in one step,
+    handled, and answered with the handler's validated return value. Invalid
+    messages get an ``{"errors": [...]}`` reply and the connection goes on; a
+    handler that fails unexpectedly closes the connection with 1011.
+    """
+
+    #: Every event this class handles, mapped to its handler (bound, on an instance).
+    handlers: dict[str, Handler] = {}  # noqa: RUF012 (replaced per class and per instance)
+    #: A message of any of this class's events: ``type`` is the ``Literal`` of them all.
+    event_message_model: ClassVar[type[WebSocketEventMessage[Any]]] = WebSocketEventMessage
+    #: Largest message accepted, in bytes (UTF-8 for text frames); larger ones get an error.
+    max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
+
+    _own_events: ClassVar[frozenset[str]] = frozenset()
+    _message_adapter: ClassVar[TypeAdapter[WebSocketEventMessage[Any]] | None] = None
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            raise TypeError(
+                f"{type(self).__name__} is a WebSocket endpoint; it can't serve a "
+                f"{scope['type']!r} scope (route it with WebSocketRoute or websocket_route)"
+            )
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.websocket = WebSocket(scope, receive=receive, send=send)
+        self.handlers = {event: h.bind(self) for event, h in type(self).handlers.items()}
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.dispatch().__await__()
+
+    @classmethod
+    def _build_validators(cls) -> None:
+        models = [handler.model for handler in cls.handlers.values()]
+        if not models:
+            cls.event_message_model = WebSocketEventMessage
+            cls._message_adapter = None
+            return
+        events = Literal[tuple(cls.handlers)]  # type: ignore[valid-type]
+        cls.event_message_model = WebSocketEventMessage[events]  # type: ignore[valid-type]
+        cls._message_adapter = TypeAdapter(
+            Annotated[Union[tuple(models)], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
+        )
+
+    @overload
+    @classmethod
+    def on_event(cls, event: F, /) -> F: ...
+    @overload
+    @classmethod
+    def on_event(
+        cls, event: str | None = None, response_model: type[ResponseModelT] | None = None
+    ) -> EventDecorator[ResponseModelT]: ...
+    @classmethod
+    def on_event(
+        cls,
+        event: Callable[..., Any] | str | None = None,
+        response_model: type[BaseModel] | None = None,
+    ) -> Callable[..., Any] | EventDecorator[Any]:
+        """Attach a function to this class (and subclasses made later) as a handler.
+
+        Same arguments as ``socketsundso.on_event``. The function is called with the
+        message's fields only (no endpoint instance) and is returned unchanged.
+        """
+        decorator = EventDecorator(None if callable(event) else event, response_model)
+
+        def attach(function: F) -> F:
+            spec: EventSpec = getattr(decorator(function), SPEC_ATTRIBUTE)
+            if spec.event in cls._own_events:
+                raise TypeError(
+                    f"{cls.__name__} already has its own handler for event {spec.event!r}: "
+                    f"{cls.handlers[spec.event].method.__name__}()"
+                )
+            handler = Handler(spec.event, function, spec.response_model)
+            cls.handlers = {**cls.handlers, spec.event: handler}
+            cls._own_events = cls._own_events | {spec.event}
+            cls._build_validators()
+            return function
+
+        return attach(event) if callable(event) else attach
+
+    async def dispatch(self) -> None:
+        """Run the connection: ``on_connect``, then each message in turn, then ``on_disconnect``.
+
+        Starlette calls this; you shouldn't need to. Messages are handled one at a
+        time, in arrival order. A message that is invalid JSON, too large, of an
+        unknown event or with fields its handler rejects is answered through
+        ``send_exception`` and the connection goes on. ``WebSocketException`` from a
+        handler closes with its code; any other exception is logged and closes with
+        1011, and the client is told nothing about it.
+        """
+        websocket = self.websocket
+        close_code = status.WS_1000_NORMAL_CLOSURE
+        try:
+            await self.on_connect()
+            if websocket.application_state is WebSocketState.DISCONNECTED:
+                return
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.receive":
+                    await self._receive_frame(message)
+                elif message["type"] == "websocket.disconnect":
+                    close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+                    break
+        except WebSocketDisconnect as exc:
+            close_code = exc.code
+        except WebSocketException as exc:
+            close_code = exc.code
+            await self._close(exc.code, exc.reason)
+        except Exception:
+            logger.exception("%s failed while handling a message", type(self).__qualname__)
+            close_code = status.WS_1011_INTERNAL_ERROR
+            await self._close(close_code)
+        finally:
+            await self.on_disconnect(close_code)
+
+    async def _receive_frame(self, message: Message) -> None:
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes") or b""
+        limit = self.max_message_size
+        # A str of n code points is n to 4n bytes of UTF-8: encode only when in doubt.
+        if len(data) > limit // 4:
+            size = (
+                len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+            )
+            if size > limit:
+                await self.send_exception(InvalidMessage.too_large(size, limit))
+                return
+        adapter = self._message_adapter
+        try:
+            if adapter is None:
+                envelope = _ENVELOPE.validate_json(data)
+                raise InvalidMessage.unknown_event(envelope.type, self.handlers)
+            event_message = adapter.validate_json(data)
+        except ValidationError as exc:
+            await self.send_exception(InvalidMessage.from_envelope(exc, self.handlers))
+            return
+        except InvalidMessage as exc:
+            await self.send_exception(exc)
+            return
+        try:
+            await self.on_receive(event_message)
+        except (ValidationError, InvalidMessage) as exc:
+            await self.send_exception(exc)
+        except (ResponseError, PydanticSerializationError):
+            logger.exception(
+                "%s could not answer a %r message", type(self).__qualname__, event_message.type
+            )
+            await self.send_exception(ResponseError())
+
+    async def _close(self, code: int, reason: str | None = None) -> None:
+        if self.websocket.application_state is WebSocketState.DISCONNECTED:
+            return
+        try:
+            await self.websocket.close(code=code, reason=reason)
+        except Exception:  # the peer is gone already: nothing left to tell it
+            logger.debug("Closing %s with %s failed", type(self).__qualname__, code, exc_info=True)
+
+    async def on_connect(self) -> None:
+        """Called when a client connects; accepts the connection.
+
+        Override to authenticate or pick a subprotocol. To refuse, raise
+        ``starlette.exceptions.WebSocketException(code)`` (or close the websocket
+        without accepting it).
+        """
+        await self.websocket.accept()
+
+    async def on_receive(self, message: WebSocketEventMessage[Any]) -> None:
+        """Called for each valid message: run its handler and send what it returns.
+
+        ``message`` is an instance of the handler's ``model`` on the dispatch path.
+        Override to wrap every message (logging, metrics, authorization by event).
+        """
+        handler = self.handlers.get(message.type)
+        if handler is None:
+            raise InvalidMessage.unknown_event(message.type, self.handlers)
+        response = await handler.handle(message)
+        if response is not None and self.websocket.application_state is WebSocketState.CONNECTED:
+            await self.send_json(response)
+
+    async def on_disconnect(self, close_code: int) -> None:
+        """Called once when the connection ends, with its close code. Override to clean up."""
+
+    async def send_json(self, response: Any) -> None:
+        """Serialize ``response`` with pydantic's JSON serializer and send it as one text frame.
+
+        Models are dumped by alias; anything else pydantic can serialize (dicts,
+        dataclasses, datetimes, enums, UUIDs) goes too.
+        """
+        if isinstance(response, BaseModel):
+            text = response.model_dump_json(by_alias=True)
+        else:
+            text = to_json(response, by_alias=True).decode()
+        await self.websocket.send({"type": "websocket.send", "text": text})
+
+    async def send_exception(self, exc: Exception) -> None:
+        """Tell the client about ``exc`` as ``{"errors": [...]}``, via ``send_json``.
+
+        Validation errors go in pydantic's shape (``type``, ``loc``, ``msg``, maybe
+        ``ctx``), without URLs or the input; any other exception as a generic
+        ``internal_error`` entry, never its text. Override to format differently.
+        """
+        await self.send_json({"errors": errors_for_client(exc)})

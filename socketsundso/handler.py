@@ -1,0 +1,225 @@
+"""Handlers: the ``on_event`` decorator and the ``Handler`` that validates, calls and answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Mapping
+from types import MethodType
+from typing import Any, Generic, overload
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+from starlette.concurrency import run_in_threadpool
+from typing_extensions import TypeVar
+
+from ._models import build_message_model, build_response_model, message_fields
+from .exceptions import ResponseError
+from .models import HandlerMessage, WebSocketEventMessage
+
+__all__ = ["EventDecorator", "EventSpec", "Handler", "event_name", "on_event"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+ResponseModelT = TypeVar("ResponseModelT", bound=BaseModel, default=BaseModel)
+
+#: Attribute ``on_event`` sets on a decorated function; the metaclass reads it.
+SPEC_ATTRIBUTE = "__socketsundso_event__"
+
+#: Prefixes stripped from a method's name to get its event name.
+_PREFIXES = ("on_", "handle_")
+
+
+def event_name(method_name: str) -> str:
+    """The event a method handles by default: its name without a leading ``on_``/``handle_``."""
+    for prefix in _PREFIXES:
+        if method_name.startswith(prefix):
+            return method_name[len(prefix) :]
+    return method_name
+
+
+@dataclasses.dataclass(frozen=True)
+class EventSpec:
+    """What ``on_event`` recorded on a function: its event name and response model."""
+
+    event: str
+    response_model: type[BaseModel] | None
+
+
+class Handler:
+    """One event's handler: its input ``model``, the method it calls, its ``response_model``.
+
+    ``handle(msg)`` validates the message against ``model`` (unless it already is an
+    instance of it, as on the endpoint's dispatch path), calls the method with the
+    message's fields (sync methods in Starlette's threadpool), and validates what the
+    method returned into ``response_model``. The models are built once, here.
+
+    ``takes_endpoint`` says the method is an endpoint method that needs ``self``:
+    such a handler must be ``bind()``-ed to an endpoint instance before ``handle``.
+    """
+
+    __slots__ = (
+        "_call",
+        "_response_is_default",
+        "event",
+        "is_async",
+        "method",
+        "model",
+        "response_model",
+        "takes_endpoint",
+    )
+
+    def __init__(
+        self,
+        event: str,
+        method: Callable[..., Any],
+        response_model: type[BaseModel] | None = None,
+        *,
+        takes_endpoint: bool = False,
+        localns: Mapping[str, Any] | None = None,
+    ) -> None:
+        check_event(event, method)
+        check_response_model(response_model, method)
+        fields = message_fields(method, takes_endpoint=takes_endpoint, localns=localns)
+        self.event = event
+        self.method = method
+        self.takes_endpoint = takes_endpoint
+        self.is_async = inspect.iscoroutinefunction(method)
+        self.model: type[HandlerMessage[Any]] = build_message_model(event, method, fields)
+        self.response_model: type[BaseModel] = build_response_model(event, response_model)
+        self._response_is_default = response_model is None
+        self._call: Callable[..., Any] | None = None if takes_endpoint else method
+
+    def __repr__(self) -> str:
+        name = getattr(self.method, "__qualname__", repr(self.method))
+        return f"<Handler {self.event!r} -> {name}()>"
+
+    def bind(self, endpoint: object) -> Handler:
+        """This handler, calling its method on ``endpoint`` (a copy; ``self`` is unchanged)."""
+        if not self.takes_endpoint:
+            return self
+        bound = object.__new__(Handler)
+        for slot in Handler.__slots__:
+            setattr(bound, slot, getattr(self, slot))
+        bound._call = MethodType(self.method, endpoint)
+        return bound
+
+    async def handle(self, msg: WebSocketEventMessage[Any]) -> BaseModel | None:
+        """Validate ``msg``, call the method with its fields, return the validated answer.
+
+        Raises pydantic's ``ValidationError`` for a message that doesn't fit ``model``,
+        ``ResponseError`` for a return value that doesn't fit ``response_model``, and
+        whatever the method raises.
+        """
+        call = self._call
+        if call is None:
+            raise TypeError(f"{self!r} is an endpoint method: bind() it to an endpoint first")
+        if msg.__class__ is not self.model:
+            msg = self.model.model_validate(msg.model_dump(by_alias=True))
+        fields = msg.__dict__.copy()
+        del fields["type"]
+        if self.is_async:
+            result = await call(**fields)
+        else:
+            result = await run_in_threadpool(call, **fields)
+        if result is None:
+            return None
+        return self.make_response(result)
+
+    def make_response(self, result: Any) -> BaseModel:
+        """Validate a handler's return value into ``response_model``.
+
+        Accepts a mapping, a pydantic model or a dataclass (any object, for a given
+        ``response_model``, read by attribute). Anything else, or data the response
+        model rejects, raises ``ResponseError``.
+        """
+        response_model = self.response_model
+        if isinstance(result, response_model):
+            return result
+        try:
+            if isinstance(result, dict):
+                return response_model.model_validate(result)
+            if self._response_is_default:
+                data = to_jsonable_python(result, by_alias=True)
+                if not isinstance(data, dict):
+                    raise ResponseError(
+                        f"Handler for {self.event!r} returned {type(result).__name__}; "
+                        "return a dict, a pydantic model, a dataclass or None"
+                    )
+                return response_model.model_validate(data)
+            return response_model.model_validate(result, from_attributes=True)
+        except (ValidationError, PydanticSerializationError) as exc:
+            raise ResponseError(
+                f"Handler for {self.event!r} returned data that {response_model.__name__} "
+                f"rejects: {exc}"
+            ) from exc
+
+
+def check_event(event: object, culprit: object) -> None:
+    """Raise for an event name that is not a non-empty string."""
+    if not isinstance(event, str):
+        raise TypeError(f"Event name of {culprit!r} must be a str, not {type(event).__name__}")
+    if not event:
+        raise ValueError(
+            f"Event name of {culprit!r} is empty: name the event explicitly, "
+            "or name the method more than 'on_' or 'handle_'"
+        )
+
+
+def check_response_model(response_model: object, culprit: object) -> None:
+    """Raise unless ``response_model`` is ``None`` or a pydantic model class."""
+    if response_model is not None and not (
+        isinstance(response_model, type) and issubclass(response_model, BaseModel)
+    ):
+        raise TypeError(
+            f"response_model of {culprit!r} must be a pydantic BaseModel subclass, "
+            f"not {response_model!r}"
+        )
+
+
+class EventDecorator(Generic[ResponseModelT]):
+    """What ``on_event(event, response_model)`` returns: marks a function as a handler.
+
+    The function is returned unchanged, so a handler stays callable as written; the
+    endpoint's metaclass turns the mark into a ``Handler``. ``ResponseModelT``
+    carries the response model's type for static checkers.
+    """
+
+    __slots__ = ("event", "response_model")
+
+    def __init__(self, event: str | None, response_model: type[ResponseModelT] | None) -> None:
+        if event is not None:
+            check_event(event, "on_event()")
+        check_response_model(response_model, "on_event()")
+        self.event = event
+        self.response_model = response_model
+
+    def __call__(self, method: F) -> F:
+        """Mark ``method`` as the handler of this decorator's event and return it."""
+        if not callable(method) or isinstance(method, (staticmethod, classmethod)):
+            raise TypeError(f"on_event must decorate a function, not {method!r}")
+        event = self.event if self.event is not None else event_name(method.__name__)
+        check_event(event, method)
+        setattr(method, SPEC_ATTRIBUTE, EventSpec(event, self.response_model))
+        return method
+
+
+@overload
+def on_event(event: F, /) -> F: ...
+@overload
+def on_event(
+    event: str | None = None, response_model: type[ResponseModelT] | None = None
+) -> EventDecorator[ResponseModelT]: ...
+def on_event(
+    event: Callable[..., Any] | str | None = None,
+    response_model: type[BaseModel] | None = None,
+) -> Callable[..., Any] | EventDecorator[Any]:
+    """Declare a method of a ``WebSocketHandlingEndpoint`` as the handler of an event.
+
+    ``@on_event`` names the event after the method (``on_join`` and ``handle_join``
+    handle ``"join"``); ``@on_event("join")`` names it explicitly;
+    ``response_model`` validates and shapes what the method returns. The method is
+    returned unchanged: the endpoint's metaclass registers it when the class is made.
+    """
+    if callable(event):
+        return EventDecorator(None, response_model)(event)
+    return EventDecorator(event, response_model)

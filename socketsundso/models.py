@@ -1,0 +1,43 @@
+"""The pydantic models every message of a socketsundso endpoint is built on."""
+
+from __future__ import annotations
+
+from typing import Generic
+
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
+
+__all__ = ["EventT", "WebSocketEventMessage"]
+
+#: The type of a message's ``type`` field: ``str`` in general, the ``Literal`` of its
+#: events for one endpoint's ``event_message_model`` and for each handler's ``model``.
+EventT = TypeVar("EventT", bound=str, default=str)
+
+
+class WebSocketEventMessage(BaseModel, Generic[EventT]):
+    """An incoming message: its ``type`` names the event, every other field is a parameter.
+
+    The class is generic in the type of ``type`` so that an endpoint's
+    ``event_message_model`` (``WebSocketEventMessage[Literal["join", "say"]]``) and each
+    handler's ``model`` (``type: Literal["join"]`` plus the handler's parameters) say
+    statically which events they accept. This base allows any extra field; the models
+    built for handlers forbid them.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: EventT
+
+
+class HandlerMessage(WebSocketEventMessage[EventT]):
+    """Base of every handler's input model: a message with exactly the handler's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DefaultResponse(BaseModel):
+    """Base of the response model a handler gets when it declares none: any fields go."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
