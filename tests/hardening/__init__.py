@@ -1,0 +1,1 @@
+"""Hardening tests: load, faults, protections and fuzzing of socketsundso endpoints."""
