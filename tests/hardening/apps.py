@@ -12,7 +12,12 @@ from starlette.routing import WebSocketRoute
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 
-__all__ = ["LoadEndpoint", "load_app"]
+__all__ = ["LoadEndpoint", "app_of", "load_app"]
+
+
+def app_of(endpoint: type[WebSocketHandlingEndpoint]) -> Starlette:
+    """A Starlette app serving ``endpoint`` at ``/ws``."""
+    return Starlette(routes=[WebSocketRoute("/ws", endpoint)])
 
 
 class LoadEndpoint(WebSocketHandlingEndpoint):
@@ -33,4 +38,4 @@ class LoadEndpoint(WebSocketHandlingEndpoint):
         return {"seq": seq, "sum": a + b}
 
 
-load_app = Starlette(routes=[WebSocketRoute("/ws", LoadEndpoint)])
+load_app = app_of(LoadEndpoint)
