@@ -1,0 +1,244 @@
+"""``HandlingEndpointMeta``: each class's own ``handlers``, inheritance, attached functions."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from socketsundso import Handler, WebSocketHandlingEndpoint, on_event
+from tests.runtime.support import connect
+
+
+class Parent(WebSocketHandlingEndpoint):
+    """Two events; the child overrides one."""
+
+    @on_event
+    async def on_greet(self, name: str) -> dict[str, Any]:
+        return {"text": f"hello {name}", "by": "parent"}
+
+    @on_event
+    async def on_ping(self) -> dict[str, Any]:
+        return {"by": "parent"}
+
+
+PARENT_HANDLERS = dict(Parent.handlers)
+
+
+class Child(Parent):
+    """Overrides ``greet`` with another signature, adds ``wave``."""
+
+    @on_event("greet")
+    async def greet_loudly(self, name: str, times: int = 1) -> dict[str, Any]:
+        return {"text": f"HELLO {name}" * times, "by": "child"}
+
+    @on_event
+    async def on_wave(self) -> dict[str, Any]:
+        return {"by": "child"}
+
+
+class GrandChild(Child):
+    """Adds nothing: inherits everything."""
+
+
+def test_every_class_has_its_own_handlers_dict() -> None:
+    assert Parent.handlers is not Child.handlers
+    assert Child.handlers is not GrandChild.handlers
+    assert Parent.handlers is not WebSocketHandlingEndpoint.handlers
+    assert "handlers" in vars(Parent)
+    assert "handlers" in vars(Child)
+    assert "handlers" in vars(GrandChild)
+
+
+def test_handlers_are_handler_objects_for_their_event() -> None:
+    for event, handler in Child.handlers.items():
+        assert isinstance(handler, Handler)
+        assert handler.event == event
+
+
+def test_inherited_handlers_are_included_and_overrides_win() -> None:
+    assert set(Child.handlers) == {"greet", "ping", "wave"}
+    assert Child.handlers["ping"] is Parent.handlers["ping"]
+    assert Child.handlers["greet"].method is Child.greet_loudly
+    assert GrandChild.handlers == Child.handlers
+
+
+def test_the_parents_dict_is_never_mutated() -> None:
+    assert Parent.handlers == PARENT_HANDLERS
+    assert set(Parent.handlers) == {"greet", "ping"}
+    assert Parent.handlers["greet"].method is Parent.on_greet
+    assert WebSocketHandlingEndpoint.handlers == {}
+
+
+def test_over_the_wire_each_class_uses_its_own_handlers() -> None:
+    with connect(Parent) as ws:
+        ws.send_json({"type": "greet", "name": "ada"})
+        assert ws.receive_json() == {"type": "greet", "text": "hello ada", "by": "parent"}
+        ws.send_json({"type": "greet", "name": "ada", "times": 2})
+        assert [e["loc"] for e in ws.receive_json()["errors"]] == [["times"]]
+        ws.send_json({"type": "wave"})
+        assert ws.receive_json()["errors"][0]["loc"] == ["type"]
+    with connect(GrandChild) as ws:
+        ws.send_json({"type": "greet", "name": "ada", "times": 2})
+        assert ws.receive_json() == {"type": "greet", "text": "HELLO adaHELLO ada", "by": "child"}
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "ping", "by": "parent"}
+        ws.send_json({"type": "wave"})
+        assert ws.receive_json() == {"type": "wave", "by": "child"}
+
+
+def test_two_handlers_for_one_event_in_one_body_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"'join'.*on_join.*handle_join"):
+
+        class Twice(WebSocketHandlingEndpoint):
+            @on_event
+            async def on_join(self, room: str) -> None: ...
+
+            @on_event
+            async def handle_join(self, room: str) -> None: ...
+
+
+def test_an_explicit_name_clashing_with_a_derived_one_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"'join'.*on_join.*enter"):
+
+        class Twice(WebSocketHandlingEndpoint):
+            @on_event
+            async def on_join(self, room: str) -> None: ...
+
+            @on_event("join")
+            async def enter(self, room: str) -> None: ...
+
+
+class Shouted(BaseModel):
+    """A response model for an attached function."""
+
+    text: str
+
+
+def test_classmethod_on_event_attaches_a_function_to_that_class_and_later_subclasses() -> None:
+    class Base(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_ping(self) -> dict[str, Any]:
+            return {}
+
+    class Target(Base):
+        pass
+
+    class Earlier(Target):
+        pass
+
+    @Target.on_event
+    def shout(text: str) -> dict[str, Any]:
+        return {"text": text.upper()}
+
+    @Target.on_event("whisper", response_model=Shouted)
+    async def quiet(text: str) -> dict[str, Any]:
+        return {"text": text.lower(), "dropped": True}
+
+    class Later(Target):
+        pass
+
+    assert shout("a") == {"text": "A"}  # returned unchanged
+    assert set(Target.handlers) == {"ping", "shout", "whisper"}
+    assert set(Later.handlers) == {"ping", "shout", "whisper"}
+    assert set(Base.handlers) == {"ping"}
+    assert set(Earlier.handlers) == {"ping"}
+    for cls in (Target, Later):
+        with connect(cls) as ws:
+            ws.send_json({"type": "shout", "text": "hey"})
+            assert ws.receive_json() == {"type": "shout", "text": "HEY"}
+            ws.send_json({"type": "whisper", "text": "HEY"})
+            assert ws.receive_json() == {"type": "whisper", "text": "hey"}
+    with connect(Earlier) as ws:
+        ws.send_json({"type": "shout", "text": "hey"})
+        assert ws.receive_json()["errors"][0]["loc"] == ["type"]
+
+
+def test_an_attached_function_appears_in_the_event_message_model() -> None:
+    class Target(WebSocketHandlingEndpoint):
+        pass
+
+    @Target.on_event
+    async def echo(text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    assert _events_of(Target) == {"echo"}
+
+
+def _events_of(cls: type[WebSocketHandlingEndpoint]) -> set[str]:
+    annotation = cls.event_message_model.model_fields["type"].annotation
+    assert typing.get_origin(annotation) is typing.Literal
+    return set(typing.get_args(annotation))
+
+
+def test_event_message_model_is_a_class_attribute_typed_with_every_event() -> None:
+    assert "event_message_model" in vars(Child)
+    assert _events_of(Parent) == {"greet", "ping"}
+    assert _events_of(Child) == {"greet", "ping", "wave"}
+    assert Child.event_message_model.model_validate({"type": "wave"}).type == "wave"
+    with pytest.raises(ValidationError):
+        Parent.event_message_model.model_validate({"type": "wave"})
+
+
+def test_event_message_model_is_the_same_object_for_every_connection() -> None:
+    seen: list[object] = []
+
+    class Probe(WebSocketHandlingEndpoint):
+        @on_event
+        async def model(self) -> dict[str, Any]:
+            seen.append(type(self).event_message_model)
+            return {}
+
+    for _ in range(2):
+        with connect(Probe) as ws:
+            ws.send_json({"type": "model"})
+            ws.receive_json()
+    assert seen == [Probe.event_message_model, Probe.event_message_model]
+
+
+def test_each_handler_model_forbids_extra_fields_and_fixes_its_type() -> None:
+    model = Parent.handlers["greet"].model
+    assert model.model_validate({"type": "greet", "name": "a"}).name == "a"  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError):
+        model.model_validate({"type": "greet", "name": "a", "extra": 1})
+    with pytest.raises(ValidationError):
+        model.model_validate({"type": "ping", "name": "a"})
+
+
+async def star_args(self: object, *args: Any) -> None: ...
+
+
+async def star_kwargs(self: object, **kwargs: Any) -> None: ...
+
+
+async def field_then_star_args(self: object, room: str, *rest: str) -> None: ...
+
+
+async def type_field(self: object, type: str) -> None: ...
+
+
+async def positional_only(self: object, room: str, /) -> None: ...
+
+
+@pytest.mark.parametrize(
+    "method", [star_args, star_kwargs, field_then_star_args, type_field, positional_only]
+)
+def test_signatures_a_message_cannot_fill_are_refused(method: Any) -> None:
+    """The class is not made, and the error names the handler."""
+    with pytest.raises(TypeError, match=method.__name__):
+        type(WebSocketHandlingEndpoint)(
+            "Bad", (WebSocketHandlingEndpoint,), {method.__name__: on_event(method)}
+        )
+
+
+def test_an_attached_function_with_a_bad_signature_is_refused() -> None:
+    class Target(WebSocketHandlingEndpoint):
+        pass
+
+    def bad(**fields: Any) -> None: ...
+
+    with pytest.raises(TypeError, match="bad"):
+        Target.on_event(bad)
+    assert Target.handlers == {}
