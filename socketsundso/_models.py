@@ -12,6 +12,9 @@ from pydantic import BaseModel, PydanticUserError, create_model
 
 from .models import DefaultResponse, HandlerMessage
 
+#: Message fields that belong to the envelope, not to a handler, and what each one is.
+_ENVELOPE_FIELDS = {"type": "the message's event name", "id": "the message's request id"}
+
 #: Parameter kinds a message can fill: messages carry named fields only.
 _NAMED_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
@@ -32,8 +35,8 @@ def message_fields(
 
     ``takes_endpoint`` skips the first parameter (``self``). Raises ``TypeError``
     naming the handler for what a message can't fill: ``*args``, ``**kwargs``,
-    positional-only parameters, a parameter named ``type`` (the discriminator), or an
-    annotation that can't be resolved.
+    positional-only parameters, a parameter named ``type`` (the discriminator) or
+    ``id`` (the request id), or an annotation that can't be resolved.
     """
     name = getattr(method, "__qualname__", repr(method))
     parameters = list(inspect.signature(method).parameters.values())
@@ -56,10 +59,10 @@ def message_fields(
                 f"Handler {name}() has parameter {parameter}: a message has named fields "
                 "only, so *args, **kwargs and positional-only parameters can't be filled"
             )
-        if parameter.name == "type":
+        if parameter.name in _ENVELOPE_FIELDS:
             raise TypeError(
-                f"Handler {name}() has a parameter named 'type', which is the message's "
-                "event name; rename the parameter"
+                f"Handler {name}() has a parameter named {parameter.name!r}, which is "
+                f"{_ENVELOPE_FIELDS[parameter.name]}; rename the parameter"
             )
         annotation = hints.get(parameter.name, Any)
         default = ... if parameter.default is inspect.Parameter.empty else parameter.default

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 from typing import Annotated, Any, ClassVar, Literal, Union, overload
 
+import anyio
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError, to_json
+from pydantic_core import PydanticSerializationError, from_json, to_json
 from starlette import status
 from starlette.exceptions import WebSocketException
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from .exceptions import InvalidMessage, ResponseError, errors_for_client
+from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
-from .models import WebSocketEventMessage
+from .limits import RateLimit, TokenBucket
+from .models import RequestId, WebSocketEventMessage
 
 __all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
 
@@ -93,6 +95,17 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     event_message_model: ClassVar[type[WebSocketEventMessage[Any]]] = WebSocketEventMessage
     #: Largest message accepted, in bytes (UTF-8 for text frames); larger ones get an error.
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
+    #: ``Origin`` headers a handshake may carry (exact, e.g. ``"https://example.com"``);
+    #: others are refused with HTTP 403. ``None`` allows every origin: unsafe for apps
+    #: that authenticate with cookies (cross-site WebSocket hijacking). A handshake
+    #: without ``Origin`` (not from a browser) is allowed.
+    allowed_origins: ClassVar[Collection[str] | None] = None
+    #: Messages per second one connection may send; ``None``: no limit.
+    rate_limit: ClassVar[RateLimit | None] = None
+    #: Seconds a handler may run before it is cancelled and the client told; ``None``: no limit.
+    handler_timeout: ClassVar[float | None] = None
+    #: Seconds without a message after which the connection is closed (1000); ``None``: never.
+    idle_timeout: ClassVar[float | None] = None
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _message_adapter: ClassVar[TypeAdapter[WebSocketEventMessage[Any]] | None] = None
@@ -164,39 +177,68 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     async def dispatch(self) -> None:
         """Run the connection: ``on_connect``, then each message in turn, then ``on_disconnect``.
 
-        Starlette calls this; you shouldn't need to. Messages are handled one at a
-        time, in arrival order. A message that is invalid JSON, too large, of an
-        unknown event or with fields its handler rejects is answered through
+        Starlette calls this; you shouldn't need to. A handshake from an ``Origin`` not
+        in ``allowed_origins`` is refused (HTTP 403) before ``on_connect``. Messages are
+        handled one at a time, in arrival order. A message that is invalid JSON, too
+        large, over the rate limit, of an unknown event, with fields its handler
+        rejects, or whose handler runs past ``handler_timeout`` is answered through
         ``send_exception`` and the connection goes on. ``WebSocketException`` from a
         handler closes with its code; any other exception is logged and closes with
         1011, and the client is told nothing about it.
         """
         websocket = self.websocket
+        if not self._origin_allowed():
+            await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+            return
         close_code = status.WS_1000_NORMAL_CLOSURE
         try:
             await self.on_connect()
             if websocket.application_state is WebSocketState.DISCONNECTED:
                 return
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.receive":
-                    await self._receive_frame(message)
-                elif message["type"] == "websocket.disconnect":
-                    close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
-                    break
+            close_code = await self._message_loop()
         except WebSocketDisconnect as exc:
-            close_code = exc.code
+            if not self._disconnected():
+                # A send to some other connection failed: a bug of the handler, not ours.
+                close_code = await self._fail()
+            else:
+                close_code = exc.code
         except WebSocketException as exc:
             close_code = exc.code
             await self._close(exc.code, exc.reason)
         except Exception:
-            logger.exception("%s failed while handling a message", type(self).__qualname__)
-            close_code = status.WS_1011_INTERNAL_ERROR
-            await self._close(close_code)
+            close_code = await self._fail()
         finally:
             await self.on_disconnect(close_code)
 
+    async def _message_loop(self) -> int:
+        """Receive and handle messages until the client leaves; return the close code."""
+        websocket = self.websocket
+        idle_timeout = self.idle_timeout
+        bucket = TokenBucket(self.rate_limit) if self.rate_limit is not None else None
+        while True:
+            if idle_timeout is None:
+                message = await websocket.receive()
+            else:
+                with anyio.move_on_after(idle_timeout) as idle:
+                    message = await websocket.receive()
+                if idle.cancelled_caught:
+                    await self._close(status.WS_1000_NORMAL_CLOSURE, "idle timeout")
+                    return status.WS_1000_NORMAL_CLOSURE
+            if message["type"] == "websocket.receive":
+                if bucket is not None and not bucket.take():
+                    if bucket.abusive:
+                        await self._close(status.WS_1008_POLICY_VIOLATION, "rate limit exceeded")
+                        return status.WS_1008_POLICY_VIOLATION
+                    error = MessageError.rate_limited(bucket.limit.per_second)
+                    error.request_id = self._request_id_of(message)
+                    await self.send_exception(error)
+                    continue
+                await self._receive_frame(message)
+            elif message["type"] == "websocket.disconnect":
+                return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+
     async def _receive_frame(self, message: Message) -> None:
+        """Validate one frame in a single pydantic-core call, then handle it."""
         data = message.get("text")
         if data is None:
             data = message.get("bytes") or b""
@@ -215,21 +257,80 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 envelope = _ENVELOPE.validate_json(data)
                 raise InvalidMessage.unknown_event(envelope.type, self.handlers)
             event_message = adapter.validate_json(data)
-        except ValidationError as exc:
-            await self.send_exception(InvalidMessage.from_envelope(exc, self.handlers))
-            return
-        except InvalidMessage as exc:
-            await self.send_exception(exc)
-            return
-        try:
-            await self.on_receive(event_message)
         except (ValidationError, InvalidMessage) as exc:
-            await self.send_exception(exc)
+            error = (
+                InvalidMessage.from_envelope(exc, self.handlers)
+                if isinstance(exc, ValidationError)
+                else exc
+            )
+            error.request_id = self._request_id_of(message)
+            await self.send_exception(error)
+            return
+        await self._handle_message(event_message)
+
+    async def _handle_message(self, event_message: WebSocketEventMessage[Any]) -> None:
+        """Run ``on_receive``, turning the errors a client may hear about into error replies."""
+        timeout = self.handler_timeout
+        error: MessageError | ResponseError
+        try:
+            if timeout is None:
+                await self.on_receive(event_message)
+                return
+            with anyio.move_on_after(timeout) as deadline:
+                await self.on_receive(event_message)
+            if not deadline.cancelled_caught:
+                return
+            error = MessageError.handler_timeout(event_message.type, timeout)
+        except MessageError as exc:
+            error = exc
+        except ValidationError as exc:
+            error = InvalidMessage.from_validation_error(exc)
         except (ResponseError, PydanticSerializationError):
             logger.exception(
                 "%s could not answer a %r message", type(self).__qualname__, event_message.type
             )
-            await self.send_exception(ResponseError())
+            error = ResponseError()
+        if self.websocket.application_state is WebSocketState.CONNECTED:
+            error.request_id = event_message.id
+            await self.send_exception(error)
+
+    def _origin_allowed(self) -> bool:
+        allowed = self.allowed_origins
+        if allowed is None:
+            return True
+        origin = self.websocket.headers.get("origin")
+        return origin is None or origin in allowed
+
+    def _disconnected(self) -> bool:
+        websocket = self.websocket
+        return (
+            websocket.application_state is WebSocketState.DISCONNECTED
+            or websocket.client_state is WebSocketState.DISCONNECTED
+        )
+
+    @staticmethod
+    def _request_id_of(message: Message) -> RequestId | None:
+        """The ``id`` of a raw frame that failed validation, if it has a valid one."""
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes") or b""
+        try:
+            parsed = from_json(data)
+        except ValueError:
+            return None
+        if not isinstance(parsed, dict):
+            return None
+        request_id = parsed.get("id")
+        valid = isinstance(request_id, str) or (
+            isinstance(request_id, int) and not isinstance(request_id, bool)
+        )
+        return request_id if valid else None
+
+    async def _fail(self) -> int:
+        """Log the exception being handled and close with 1011; return that code."""
+        logger.exception("%s failed while handling a message", type(self).__qualname__)
+        await self._close(status.WS_1011_INTERNAL_ERROR)
+        return status.WS_1011_INTERNAL_ERROR
 
     async def _close(self, code: int, reason: str | None = None) -> None:
         if self.websocket.application_state is WebSocketState.DISCONNECTED:
@@ -258,8 +359,14 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         if handler is None:
             raise InvalidMessage.unknown_event(message.type, self.handlers)
         response = await handler.handle(message)
-        if response is not None and self.websocket.application_state is WebSocketState.CONNECTED:
+        if response is None or self.websocket.application_state is not WebSocketState.CONNECTED:
+            return
+        if message.id is None:
             await self.send_json(response)
+        else:
+            reply = response.model_dump(mode="json", by_alias=True)
+            reply["id"] = message.id
+            await self.send_json(reply)
 
     async def on_disconnect(self, close_code: int) -> None:
         """Called once when the connection ends, with its close code. Override to clean up."""
@@ -281,6 +388,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
 
         Validation errors go in pydantic's shape (``type``, ``loc``, ``msg``, maybe
         ``ctx``), without URLs or the input; any other exception as a generic
-        ``internal_error`` entry, never its text. Override to format differently.
+        ``internal_error`` entry, never its text. The message's request id, if it had
+        one, goes along as ``id``. Override to format differently.
         """
-        await self.send_json({"errors": errors_for_client(exc)})
+        reply: dict[str, Any] = {"errors": errors_for_client(exc)}
+        request_id = getattr(exc, "request_id", None)
+        if request_id is not None:
+            reply["id"] = request_id
+        await self.send_json(reply)

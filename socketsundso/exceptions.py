@@ -9,9 +9,12 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict
 
+from .models import RequestId
+
 __all__ = [
     "ErrorEntry",
     "InvalidMessage",
+    "MessageError",
     "ResponseError",
     "errors_for_client",
 ]
@@ -34,17 +37,60 @@ INTERNAL_ERROR: ErrorEntry = {
 }
 
 
-class InvalidMessage(Exception):
-    """A client's message was rejected before any handler saw it.
+class MessageError(Exception):
+    """An error caused by one client message, told to that client as ``{"errors": [...]}``.
 
-    Carries the error entries sent to the client, so that the envelope's errors
-    (invalid JSON, unknown ``type``, a message too large) and a handler model's
-    validation errors reach the client in one shape.
+    ``errors`` are the entries the client gets; ``request_id`` is the message's ``id``
+    (set by the endpoint), echoed in the error reply. Raise it from a handler to
+    answer with your own error entries; the connection goes on.
     """
+
+    request_id: RequestId | None = None
 
     def __init__(self, errors: list[ErrorEntry]) -> None:
         super().__init__(errors)
         self.errors = errors
+
+    @classmethod
+    def rate_limited(cls, per_second: float) -> MessageError:
+        """The error for a message over the connection's rate limit; it was not processed."""
+        return cls(
+            [
+                {
+                    "type": "rate_limited",
+                    "loc": [],
+                    "msg": f"Too many messages: the limit is {per_second:g} per second",
+                    "ctx": {"per_second": per_second},
+                }
+            ]
+        )
+
+    @classmethod
+    def handler_timeout(cls, event: str, seconds: float) -> MessageError:
+        """The error for a message whose handler ran past the endpoint's ``handler_timeout``."""
+        return cls(
+            [
+                {
+                    "type": "handler_timeout",
+                    "loc": [],
+                    "msg": f"Handling {event!r} took longer than {seconds:g} seconds",
+                    "ctx": {"timeout": seconds},
+                }
+            ]
+        )
+
+
+class InvalidMessage(MessageError):
+    """A client's message was rejected before any handler saw it.
+
+    The envelope's errors (invalid JSON, unknown ``type``, a message too large) and a
+    handler model's validation errors reach the client in this one shape.
+    """
+
+    @classmethod
+    def from_validation_error(cls, exc: ValidationError) -> InvalidMessage:
+        """A handler model's (or a handler's own) validation errors, as client errors."""
+        return cls(errors_for_client(exc))
 
     @classmethod
     def from_envelope(cls, exc: ValidationError, events: Collection[str]) -> InvalidMessage:
@@ -109,10 +155,12 @@ class ResponseError(Exception):
     log gets this exception with its cause.
     """
 
+    request_id: RequestId | None = None
+
 
 def errors_for_client(exc: Exception) -> list[ErrorEntry]:
     """The error entries a client may see for ``exc``; never an internal exception's text."""
-    if isinstance(exc, InvalidMessage):
+    if isinstance(exc, MessageError):
         return exc.errors
     if isinstance(exc, ValidationError):
         return [_entry(error) for error in exc.errors(include_url=False, include_input=False)]

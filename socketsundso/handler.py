@@ -116,7 +116,7 @@ class Handler:
         if msg.__class__ is not self.model:
             msg = self.model.model_validate(msg.model_dump(by_alias=True))
         fields = msg.__dict__.copy()
-        del fields["type"]
+        del fields["type"], fields["id"]
         if self.is_async:
             result = await call(**fields)
         else:

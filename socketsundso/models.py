@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Generic
+from typing import Generic, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 from typing_extensions import TypeVar
 
-__all__ = ["EventT", "WebSocketEventMessage"]
+__all__ = ["EventT", "RequestId", "WebSocketEventMessage"]
+
+#: A client's optional request id: a JSON string or integer, echoed in what the message causes.
+RequestId: TypeAlias = StrictStr | StrictInt
 
 #: The type of a message's ``type`` field: ``str`` in general, the ``Literal`` of its
 #: events for one endpoint's ``event_message_model`` and for each handler's ``model``.
@@ -20,13 +23,15 @@ class WebSocketEventMessage(BaseModel, Generic[EventT]):
     The class is generic in the type of ``type`` so that an endpoint's
     ``event_message_model`` (``WebSocketEventMessage[Literal["join", "say"]]``) and each
     handler's ``model`` (``type: Literal["join"]`` plus the handler's parameters) say
-    statically which events they accept. This base allows any extra field; the models
-    built for handlers forbid them.
+    statically which events they accept. ``id`` is the optional request id that the
+    reply and any error reply echo. This base allows any extra field; the models built
+    for handlers forbid them.
     """
 
     model_config = ConfigDict(extra="allow")
 
     type: EventT
+    id: RequestId | None = None
 
 
 class HandlerMessage(WebSocketEventMessage[EventT]):

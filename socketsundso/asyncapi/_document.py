@@ -1,0 +1,260 @@
+"""Build an AsyncAPI 3.0 document from socketsundso endpoints and the routes that serve them."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.routing import BaseRoute, Mount, WebSocketRoute
+
+from ..endpoints import WebSocketHandlingEndpoint
+from ..handler import Handler
+from ._schemas import SchemaSet, prune_schemas
+
+__all__ = ["ASYNCAPI_VERSION", "Channel", "asyncapi_document", "channels_of"]
+
+#: The AsyncAPI specification version of the documents made here.
+ASYNCAPI_VERSION = "3.0.0"
+
+#: Version of the AsyncAPI WebSockets bindings used for channels.
+WS_BINDING_VERSION = "0.1.0"
+
+#: ``{name}`` or ``{name:convertor}`` in a Starlette route path.
+_PATH_PARAMETER = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[A-Za-z_][A-Za-z0-9_]*)?}")
+
+#: Characters kept in the keys of channels, operations and messages.
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]+")
+
+_ERROR_MESSAGE = "#/components/messages/error"
+_REQUEST_ID = "#/components/correlationIds/requestId"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One route of an endpoint class: its Starlette path and the class that serves it."""
+
+    path: str
+    endpoint: type[WebSocketHandlingEndpoint]
+
+
+def _is_endpoint(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, WebSocketHandlingEndpoint)
+
+
+def channels_of(routes: Iterable[BaseRoute], prefix: str = "") -> list[Channel]:
+    """Every ``WebSocketRoute`` to a socketsundso endpoint among ``routes``, mounts included."""
+    found: list[Channel] = []
+    for route in routes:
+        if isinstance(route, WebSocketRoute) and _is_endpoint(route.endpoint):
+            found.append(Channel(prefix + route.path, route.endpoint))
+        elif isinstance(route, Mount):
+            found.extend(channels_of(route.routes, prefix + route.path))
+    return found
+
+
+def _channels(source: object, path: str | None) -> list[Channel]:
+    if _is_endpoint(source):
+        if path is None:
+            raise TypeError(
+                f"asyncapi_document({source.__name__}) needs path=, the route path "  # type: ignore[attr-defined]
+                "the endpoint is served on (e.g. path='/ws')"
+            )
+        return [Channel(path, source)]  # type: ignore[arg-type]
+    if path is not None:
+        raise TypeError("path= is for an endpoint class; routes and apps carry their own paths")
+    routes = getattr(source, "routes", source)
+    if isinstance(routes, (str, bytes)) or not isinstance(routes, Iterable):
+        raise TypeError(
+            "asyncapi_document() takes a WebSocketHandlingEndpoint subclass (with path=), "
+            f"a Starlette/FastAPI app, or a list of routes, not {source!r}"
+        )
+    channels = channels_of(routes)
+    if not channels:
+        raise ValueError(f"{source!r} routes no WebSocketHandlingEndpoint subclass")
+    return channels
+
+
+def _safe(name: str) -> str:
+    """``name`` made fit for a key of the document: letters, digits, ``_`` and ``-``."""
+    return _KEY_UNSAFE.sub("_", name).strip("_") or "root"
+
+
+def _unique(stem: str, taken: Collection[str]) -> str:
+    """``stem``, or ``stem_2``, ``stem_3``... whichever ``taken`` doesn't hold yet."""
+    key, n = stem, 1
+    while key in taken:
+        n += 1
+        key = f"{stem}_{n}"
+    return key
+
+
+def _docstring(obj: object) -> str | None:
+    doc = obj.__doc__ if isinstance(obj, type) else inspect.getdoc(obj)
+    return inspect.cleandoc(doc) if doc else None
+
+
+def _returns_nothing(handler: Handler) -> bool:
+    """Whether the handler's method is annotated ``-> None``: it never sends a reply."""
+    try:
+        annotation = inspect.signature(handler.method).return_annotation
+    except (TypeError, ValueError):
+        return False
+    return annotation is None or annotation is type(None) or annotation == "None"
+
+
+def _pointer(*parts: str) -> str:
+    escaped = (part.replace("~", "~0").replace("/", "~1") for part in parts)
+    return "#/" + "/".join(escaped)
+
+
+def _describe(target: dict[str, Any], doc: str | None) -> None:
+    """Set ``summary`` (the docstring's first line) and ``description`` (all of it)."""
+    if doc:
+        target["summary"] = doc.splitlines()[0]
+        target["description"] = doc
+
+
+def _message(handler: Handler, doc: str | None, payload: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"name": handler.event}
+    _describe(message, doc)
+    message["payload"] = payload
+    message["correlationId"] = {"$ref": _REQUEST_ID}
+    return message
+
+
+def _channel_object(
+    key: str, channel: Channel, schemas: SchemaSet
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The channel object of one route, and its operations by event name.
+
+    Message keys: the event's name (made safe), ``<that>.reply`` for its reply (no
+    event key has a dot, so these never collide), and ``error`` for the error reply.
+    """
+    endpoint = channel.endpoint
+    body: dict[str, Any] = {"address": _PATH_PARAMETER.sub(r"{\1}", channel.path)}
+    body["title"] = endpoint.__name__
+    doc = _docstring(endpoint)
+    if doc:
+        body["description"] = doc
+    messages: dict[str, Any] = {}
+    operations: dict[str, dict[str, Any]] = {}
+    channel_ref = {"$ref": _pointer("channels", key)}
+    error_key = _unique("error", {_safe(event) for event in endpoint.handlers})
+    error_ref = {"$ref": _pointer("channels", key, "messages", error_key)}
+    for handler in endpoint.handlers.values():
+        event_key = _unique(_safe(handler.event), messages)
+        doc = _docstring(handler.method)
+        messages[event_key] = _message(
+            handler, doc, schemas.ref(handler.model, "validation")
+        )
+        replies = []
+        if not _returns_nothing(handler):
+            reply_key = f"{event_key}.reply"
+            messages[reply_key] = _message(
+                handler,
+                f"The answer to a `{handler.event}` message.",
+                schemas.reply(handler.response_model),
+            )
+            replies.append({"$ref": _pointer("channels", key, "messages", reply_key)})
+        operation: dict[str, Any] = {"action": "receive", "channel": channel_ref}
+        _describe(operation, doc)
+        operation["messages"] = [{"$ref": _pointer("channels", key, "messages", event_key)}]
+        operation["reply"] = {"channel": channel_ref, "messages": [*replies, error_ref]}
+        operations[handler.event] = operation
+    messages[error_key] = {"$ref": _ERROR_MESSAGE}
+    body["messages"] = messages
+    parameters = _PATH_PARAMETER.findall(channel.path)
+    if parameters:
+        body["parameters"] = {
+            name: {"description": f"The `{name}` segment of the path."} for name in parameters
+        }
+    body["bindings"] = {"ws": {"bindingVersion": WS_BINDING_VERSION}}
+    return body, operations
+
+
+def asyncapi_document(
+    source: object,
+    *,
+    path: str | None = None,
+    title: str | None = None,
+    version: str = "0.1.0",
+    description: str | None = None,
+    servers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of a WebSocket API, as a JSON-ready dict.
+
+    ``source`` is a ``WebSocketHandlingEndpoint`` subclass with the ``path`` it is
+    routed on, or a Starlette/FastAPI app (or a list of its routes), whose
+    ``WebSocketRoute``\\s to endpoint classes are found (inside ``Mount``\\s too).
+    Each route becomes a channel; each handler a ``receive`` operation whose message
+    is the handler's ``model`` (``type`` a ``const``), and whose reply is either the
+    handler's response model or the error reply ``{"errors": [...]}``. A handler
+    annotated ``-> None`` has only the error reply. Every message, reply and error
+    reply may carry the request ``id``. Docstrings become summaries and
+    descriptions; the schemas are pydantic's own, collected in
+    ``components.schemas``.
+
+    ``title`` defaults to the endpoint's class name (for one endpoint), ``servers``
+    is copied as it is (AsyncAPI server objects by name). The result depends only
+    on the classes, so it can be committed and diffed in CI.
+    """
+    channels = _channels(source, path)
+    keys: list[str] = []
+    for channel in channels:
+        keys.append(_unique(_safe(_PATH_PARAMETER.sub(r"\1", channel.path)), keys))
+    schemas = SchemaSet(
+        pair
+        for channel in channels
+        for handler in channel.endpoint.handlers.values()
+        for pair in ((handler.model, "validation"), (handler.response_model, "serialization"))
+    )
+    endpoints = list(dict.fromkeys(channel.endpoint for channel in channels))
+    info: dict[str, Any] = {
+        "title": title or (endpoints[0].__name__ if len(endpoints) == 1 else "WebSocket API"),
+        "version": version,
+    }
+    doc = description or (_docstring(endpoints[0]) if len(endpoints) == 1 else None)
+    if doc:
+        info["description"] = doc
+    document: dict[str, Any] = {"asyncapi": ASYNCAPI_VERSION, "info": info}
+    if servers:
+        document["servers"] = {name: dict(server) for name, server in servers.items()}
+    document["defaultContentType"] = "application/json"
+    document["channels"] = {}
+    document["operations"] = {}
+    for key, channel in zip(keys, channels):
+        body, operations = _channel_object(key, channel, schemas)
+        document["channels"][key] = body
+        for event, operation in operations.items():
+            stem = _safe(event) if len(channels) == 1 else f"{key}.{_safe(event)}"
+            document["operations"][_unique(stem, document["operations"])] = operation
+    document["components"] = {
+        "schemas": schemas.schemas,
+        "messages": {"error": _error_message(schemas)},
+        "correlationIds": {
+            "requestId": {
+                "description": "The optional `id` a client puts in a message; the reply "
+                "and any error reply it causes carry the same `id`.",
+                "location": "$message.payload#/id",
+            }
+        },
+    }
+    prune_schemas(document)
+    return document
+
+
+def _error_message(schemas: SchemaSet) -> dict[str, Any]:
+    return {
+        "name": "error",
+        "title": "error reply",
+        "summary": "The message could not be handled; the connection stays open.",
+        "description": "Sent instead of a reply when a message is invalid (not JSON, too "
+        "large, an unknown `type`, fields the handler rejects), over the rate limit, "
+        "or when its handler timed out or failed to produce a valid answer. Each entry "
+        "has pydantic's error shape.",
+        "payload": dict(SchemaSet.ERROR_REPLY),
+        "correlationId": {"$ref": _REQUEST_ID},
+    }
