@@ -316,7 +316,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             data = message.get("bytes") or b""
         try:
             parsed = from_json(data)
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: a str holding lone surrogates
             return None
         if not isinstance(parsed, dict):
             return None
