@@ -1,0 +1,1 @@
+"""Tests of what surrounds the runtime: the test client, the docs, the example in a browser."""
