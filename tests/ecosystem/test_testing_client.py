@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import WebSocketException
 from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 from socketsundso.testing import AsyncEventSession, EventSession, ReceiveTimeout, UnexpectedReply
@@ -53,6 +53,17 @@ class Guarded(Greeter):
     """``Greeter`` for one origin only."""
 
     allowed_origins = ("https://ok.example",)
+
+
+async def crash_after_one_message(websocket: WebSocket) -> None:
+    """A route with a bug: it stops with an exception instead of closing."""
+    await websocket.accept()
+    await websocket.receive()
+    raise LookupError("bug in the app")
+
+
+#: An app whose WebSocket route fails, to see the failure reach the test.
+BUGGY_APP = Starlette(routes=[WebSocketRoute("/ws", crash_after_one_message)])
 
 
 def test_send_event_and_receive_event_round_trip() -> None:
@@ -190,6 +201,15 @@ def test_wrap_a_session_you_opened() -> None:
             session.receive_event()
 
 
+def test_an_app_that_stops_reads_as_1006_and_its_error_reaches_the_test() -> None:
+    failing = pytest.raises(LookupError, match="bug in the app")
+    with failing, EventSession.connect(Greeter, app=BUGGY_APP) as session:
+        session.send_event("greet", name="ann")
+        with pytest.raises(WebSocketDisconnect) as caught:
+            session.receive_event()
+        assert caught.value.code == 1006
+
+
 @pytest.mark.anyio
 async def test_async_round_trip_and_request_id() -> None:
     async with AsyncEventSession.connect(Greeter) as session:
@@ -247,3 +267,11 @@ async def test_async_failure_in_the_test_body_propagates_as_it_is() -> None:
     with pytest.raises(LookupError, match="from the test"):
         async with AsyncEventSession.connect(Greeter):
             raise LookupError("from the test")
+
+
+@pytest.mark.anyio
+async def test_async_app_that_stops_reads_as_1006_and_its_error_reaches_the_test() -> None:
+    with pytest.raises(LookupError, match="bug in the app"):  # noqa: PT012
+        async with AsyncEventSession.connect(Greeter, app=BUGGY_APP) as session:
+            await session.send_event("greet", name="ann")
+            assert await session.expect_close(1006) == 1006
