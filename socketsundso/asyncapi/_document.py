@@ -6,7 +6,7 @@ import inspect
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from starlette.routing import BaseRoute, Mount, WebSocketRoute
 
@@ -40,7 +40,7 @@ class Channel:
     endpoint: type[WebSocketHandlingEndpoint]
 
 
-def _is_endpoint(value: object) -> bool:
+def _is_endpoint(value: object) -> TypeGuard[type[WebSocketHandlingEndpoint]]:
     return isinstance(value, type) and issubclass(value, WebSocketHandlingEndpoint)
 
 
@@ -59,10 +59,10 @@ def _channels(source: object, path: str | None) -> list[Channel]:
     if _is_endpoint(source):
         if path is None:
             raise TypeError(
-                f"asyncapi_document({source.__name__}) needs path=, the route path "  # type: ignore[attr-defined]
+                f"asyncapi_document({source.__name__}) needs path=, the route path "
                 "the endpoint is served on (e.g. path='/ws')"
             )
-        return [Channel(path, source)]  # type: ignore[arg-type]
+        return [Channel(path, source)]
     if path is not None:
         raise TypeError("path= is for an endpoint class; routes and apps carry their own paths")
     routes = getattr(source, "routes", source)
@@ -111,10 +111,11 @@ def _pointer(*parts: str) -> str:
 
 
 def _describe(target: dict[str, Any], doc: str | None) -> None:
-    """Set ``summary`` (the docstring's first line) and ``description`` (all of it)."""
+    """Set ``summary`` (the docstring's first line) and ``description`` (all of it, if longer)."""
     if doc:
         target["summary"] = doc.splitlines()[0]
-        target["description"] = doc
+        if target["summary"] != doc:
+            target["description"] = doc
 
 
 def _message(handler: Handler, doc: str | None, payload: dict[str, Any]) -> dict[str, Any]:
@@ -147,9 +148,7 @@ def _channel_object(
     for handler in endpoint.handlers.values():
         event_key = _unique(_safe(handler.event), messages)
         doc = _docstring(handler.method)
-        messages[event_key] = _message(
-            handler, doc, schemas.ref(handler.model, "validation")
-        )
+        messages[event_key] = _message(handler, doc, schemas.ref(handler.model, "validation"))
         replies = []
         if not _returns_nothing(handler):
             reply_key = f"{event_key}.reply"
@@ -225,7 +224,7 @@ def asyncapi_document(
     document["defaultContentType"] = "application/json"
     document["channels"] = {}
     document["operations"] = {}
-    for key, channel in zip(keys, channels):
+    for key, channel in zip(keys, channels, strict=True):
         body, operations = _channel_object(key, channel, schemas)
         document["channels"][key] = body
         for event, operation in operations.items():

@@ -10,7 +10,7 @@ names prefixed ``socketsundso.``, which no pydantic model name can take.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +41,7 @@ class ErrorEntry(BaseModel):
 
     type: str = Field(description="What went wrong, e.g. `missing` or `union_tag_invalid`.")
     loc: list[str | int] = Field(
-        description="Where in the message: field names and list indexes; `[\"type\"]` for the "
+        description='Where in the message: field names and list indexes; `["type"]` for the '
         "event name, `[]` for the message as a whole."
     )
     msg: str = Field(description="A human-readable explanation.")
@@ -87,7 +87,7 @@ class SchemaSet:
         pairs = list(dict.fromkeys(models))
         refs, defs = models_json_schema(pairs, ref_template=SCHEMAS_POINTER + "{model}")
         self.schemas: dict[str, JsonSchemaValue] = dict(defs.get("$defs", {}))
-        self._refs: dict[tuple[type[BaseModel], JsonMode], JsonSchemaValue] = dict(refs)
+        self._refs: Mapping[tuple[type[Any], JsonMode], JsonSchemaValue] = refs
         _, own = models_json_schema(
             [(ErrorReply, "serialization"), (ReplyId, "serialization")],
             ref_template=SCHEMAS_POINTER + OWN_PREFIX + "{model}",
