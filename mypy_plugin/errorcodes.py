@@ -1,0 +1,42 @@
+"""The plugin's error codes: one per kind of problem, all named ``socketsundso-*``.
+
+Users silence one with ``# type: ignore[socketsundso-...]`` or turn it off with
+``disable_error_code``.
+"""
+
+from typing import Final
+
+from mypy.errorcodes import ErrorCode
+
+_CATEGORY: Final = "socketsundso"
+
+#: Two handlers for one event in one class body (the runtime raises ``TypeError``).
+DUPLICATE_EVENT: Final = ErrorCode(
+    "socketsundso-duplicate-event", "Two handlers for one event in one class", _CATEGORY
+)
+#: An event name that is empty: ``on_``, ``handle_`` or ``on_event("")``.
+EMPTY_EVENT: Final = ErrorCode(
+    "socketsundso-empty-event", "A handler's event name is empty", _CATEGORY
+)
+#: A handler parameter named ``type``: that field is the message's discriminator.
+TYPE_PARAMETER: Final = ErrorCode(
+    "socketsundso-type-parameter", "A handler has a parameter named 'type'", _CATEGORY
+)
+#: ``*args`` or ``**kwargs`` on a handler: a message has named fields only.
+VARIADIC_PARAMETER: Final = ErrorCode(
+    "socketsundso-variadic-parameter", "A handler takes *args or **kwargs", _CATEGORY
+)
+#: A handler's declared return type is a model its ``response_model`` does not accept.
+RESPONSE_TYPE: Final = ErrorCode(
+    "socketsundso-response-type",
+    "A handler returns a model its response_model does not accept",
+    _CATEGORY,
+)
+#: A typed test client sends an event the endpoint doesn't handle.
+UNKNOWN_EVENT: Final = ErrorCode(
+    "socketsundso-unknown-event", "An event the endpoint does not handle", _CATEGORY
+)
+#: The plugin itself failed on some code: a bug to report, never a crash of mypy.
+INTERNAL: Final = ErrorCode(
+    "socketsundso-internal", "The socketsundso plugin failed on this code", _CATEGORY
+)

@@ -1,0 +1,31 @@
+"""Every fully-qualified name of the runtime that the plugin knows.
+
+The plugin claims hooks only for these names, so other plugins (``pydantic.mypy``)
+keep answering for theirs: mypy asks plugins in order and takes the first answer.
+"""
+
+from typing import Final
+
+#: The endpoint base class; every class with it in its MRO gets its event Literal.
+ENDPOINT: Final = "socketsundso.endpoints.WebSocketHandlingEndpoint"
+#: ``WebSocketHandlingEndpoint.on_event``: attaches a module-level function as a handler.
+ENDPOINT_ON_EVENT: Final = f"{ENDPOINT}.on_event"
+#: The ``on_event`` decorator function.
+ON_EVENT: Final = "socketsundso.handler.on_event"
+#: ``EventDecorator.__call__``: the decorator ``on_event("name", ...)`` returns, applied.
+EVENT_DECORATOR_CALL: Final = "socketsundso.handler.EventDecorator.__call__"
+#: The runtime ``Handler``: the value type of ``handlers``.
+HANDLER: Final = "socketsundso.handler.Handler"
+#: The generic message model: ``event_message_model`` becomes ``type[WebSocketEventMessage[...]]``.
+EVENT_MESSAGE: Final = "socketsundso.models.WebSocketEventMessage"
+#: pydantic's model base: a handler returning another model than its ``response_model`` fails.
+BASE_MODEL: Final = "pydantic.main.BaseModel"
+#: The typed test clients' ``send_event`` (socketsundso.testing).
+SEND_EVENT: Final = (
+    "socketsundso.testing.EventSession.send_event",
+    "socketsundso.testing.AsyncEventSession.send_event",
+)
+#: Modules the plugin looks names up in: a module importing socketsundso depends on them.
+LOOKED_UP_MODULES: Final = ("socketsundso.handler", "socketsundso.models")
+#: The runtime package; ``get_additional_deps`` fires for modules importing from it.
+PACKAGE: Final = "socketsundso"

@@ -1,0 +1,116 @@
+"""The plugin class: maps socketsundso's fully-qualified names to the transformers.
+
+It holds no state but its options: with ``--num-workers`` each worker loads its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, final
+
+from mypy.nodes import Import, ImportAll, ImportFrom, MypyFile, TypeInfo
+from mypy.options import Options
+from mypy.plugin import (
+    ClassDefContext,
+    FunctionContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import FunctionLike, Type
+
+from mypy_plugin import fullnames
+from mypy_plugin.guard import debug_enabled, guard
+from mypy_plugin.transformers import endpoints, handlers, sessions
+
+
+@final
+class SocketsundsoPlugin(Plugin):
+    """Types endpoint classes by their events and checks handlers (docs/static-typing.md)."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._debug = debug_enabled()
+        self._source = _source_digest()
+
+    def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
+        """What invalidates mypy's cache: the debug switch and the plugin's source code."""
+        return {"debug": self._debug, "source": self._source}
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        """A module importing socketsundso also depends on the modules the plugin reads."""
+        if file.fullname.startswith(fullnames.PACKAGE) or not _imports_runtime(file):
+            return []
+        return [(10, module, -1) for module in fullnames.LOOKED_UP_MODULES]
+
+    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        """Endpoint subclasses (direct, indirect, or through a mixin): type their events."""
+        symbol = self.lookup_fully_qualified(fullname)
+        if symbol is None or not isinstance(symbol.node, TypeInfo):
+            return None
+        if not any(base.fullname == fullnames.ENDPOINT for base in symbol.node.mro):
+            return None
+        return guard(endpoints.transform_endpoint, _no_change, debug=self._debug)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        """Bare ``@on_event``: check the handler it decorates."""
+        if fullname == fullnames.ON_EVENT:
+            return guard(handlers.check_bare_decorator, _default_return, debug=self._debug)
+        return None
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        """``@on_event(...)`` and ``@Chat.on_event``: check the handler they decorate."""
+        if fullname == fullnames.EVENT_DECORATOR_CALL:
+            return guard(handlers.check_decorator_call, _default_return, debug=self._debug)
+        if fullname == fullnames.ENDPOINT_ON_EVENT:
+            return guard(handlers.check_bare_decorator, _default_return, debug=self._debug)
+        return None
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        """Typed test clients: ``send_event`` takes the endpoint's events and fields."""
+        if fullname in fullnames.SEND_EVENT:
+            return guard(sessions.send_event_signature, _default_signature, debug=self._debug)
+        return None
+
+
+def _no_change(ctx: ClassDefContext) -> None:
+    """Fallback of a failed class hook: leave the class as plain typing sees it."""
+
+
+def _default_return(ctx: FunctionContext | MethodContext) -> Type:
+    return ctx.default_return_type
+
+
+def _default_signature(ctx: MethodSigContext) -> FunctionLike:
+    return ctx.default_signature
+
+
+def _imports_runtime(file: MypyFile) -> bool:
+    for imp in file.imports:
+        if isinstance(imp, Import):
+            ids = [module for module, _ in imp.ids]
+        elif isinstance(imp, (ImportFrom, ImportAll)):
+            ids = [imp.id]
+        else:
+            continue
+        if any(module.split(".")[0] == fullnames.PACKAGE for module in ids):
+            return True
+    return False
+
+
+def _source_digest() -> str:
+    """A hash of the plugin's modules: mypy itself hashes only the entry module."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point: the plugin class (any mypy version 2.x is accepted)."""
+    return SocketsundsoPlugin

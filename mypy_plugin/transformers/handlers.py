@@ -1,0 +1,108 @@
+"""Handler checks, at type-checking time, where each decorator is applied to its ``def``.
+
+mypy applies a decorator as a call whose context is the ``Decorator`` node: from it
+the hooks read the decorator expression (for the event name) and the ``def`` (for
+the parameters, and the line every error is reported on). Calling ``on_event``
+other than as a decorator is not checked here.
+"""
+
+from __future__ import annotations
+
+from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.subtypes import is_subtype
+from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+
+from mypy_plugin import errorcodes, fullnames
+from mypy_plugin.transformers.event_names import event_of, marking_decorator
+
+
+def check_bare_decorator(ctx: FunctionContext | MethodContext) -> Type:
+    """``@on_event`` / ``@Chat.on_event``: check the handler; its type is unchanged."""
+    _check_handler(ctx, response_model=None)
+    return ctx.default_return_type
+
+
+def check_decorator_call(ctx: MethodContext) -> Type:
+    """``@on_event("name", response_model=M)``: check the handler against ``M`` too."""
+    decorator = ctx.type
+    response_model = None
+    if isinstance(decorator, Instance) and decorator.args:
+        model = get_proper_type(decorator.args[0])
+        if isinstance(model, Instance) and model.type.fullname != fullnames.BASE_MODEL:
+            response_model = model
+    _check_handler(ctx, response_model)
+    return ctx.default_return_type
+
+
+def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instance | None) -> None:
+    decorator = ctx.context
+    if not isinstance(decorator, Decorator):
+        return
+    expr = marking_decorator(decorator)
+    if expr is None:
+        return
+    func = decorator.func
+    if event_of(expr, func.name) == "":
+        ctx.api.fail(
+            f'Handler "{func.name}" has an empty event name: name the event, '
+            'or name the function more than "on_" or "handle_"',
+            func,
+            code=errorcodes.EMPTY_EVENT,
+        )
+    for argument in _message_parameters(func):
+        _check_parameter(ctx, func, argument)
+    if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
+        _check_response(ctx, func, ctx.arg_types[0][0], response_model)
+
+
+def _message_parameters(func: FuncDef) -> list[Argument]:
+    """The parameters a message fills: all but ``self`` of an endpoint method."""
+    if func.info is FUNC_NO_INFO or func.is_static:
+        return list(func.arguments)
+    return list(func.arguments[1:])
+
+
+def _check_parameter(
+    ctx: FunctionContext | MethodContext, func: FuncDef, argument: Argument
+) -> None:
+    name = argument.variable.name
+    if argument.kind.is_star():
+        star = "**" if argument.kind == ARG_STAR2 else "*"
+        ctx.api.fail(
+            f'Handler "{func.name}" takes "{star}{name}": a message has named fields only',
+            func,
+            code=errorcodes.VARIADIC_PARAMETER,
+        )
+    elif name == "type":
+        ctx.api.fail(
+            f'Handler "{func.name}" has a parameter named "type": '
+            "that field names the event of a message",
+            func,
+            code=errorcodes.TYPE_PARAMETER,
+        )
+
+
+def _check_response(
+    ctx: FunctionContext | MethodContext, func: FuncDef, handler: Type, response_model: Instance
+) -> None:
+    """Report a declared return type naming a model that ``response_model`` won't take."""
+    signature = get_proper_type(handler)
+    if not isinstance(signature, CallableType):
+        return
+    returned = get_proper_type(signature.ret_type)
+    if func.is_coroutine and isinstance(returned, Instance) and len(returned.args) == 3:
+        returned = get_proper_type(returned.args[2])
+    items = returned.items if isinstance(returned, UnionType) else [returned]
+    for item in map(get_proper_type, items):
+        if (
+            isinstance(item, Instance)
+            and item.type.has_base(fullnames.BASE_MODEL)
+            and not is_subtype(item, response_model)
+        ):
+            ctx.api.fail(
+                f'Handler "{func.name}" returns "{item.type.name}", which its response_model '
+                f'"{response_model.type.name}" does not accept',
+                func,
+                code=errorcodes.RESPONSE_TYPE,
+            )
