@@ -148,7 +148,7 @@ def _channel_object(
     for handler in endpoint.handlers.values():
         event_key = _unique(_safe(handler.event), messages)
         doc = _docstring(handler.method)
-        messages[event_key] = _message(handler, doc, schemas.ref(handler.model, "validation"))
+        messages[event_key] = _message(handler, doc, schemas.message(handler.model))
         replies = []
         if not _returns_nothing(handler):
             reply_key = f"{event_key}.reply"

@@ -34,6 +34,16 @@ _ID_DESCRIPTION = (
 )
 
 
+def _no_default(schema: JsonSchemaValue) -> None:
+    """Drop ``"default": null`` from a field that is absent, never ``null``, when unset."""
+    schema.pop("default", None)
+
+
+_MESSAGE_ID_DESCRIPTION = (
+    "An optional request id: the reply and any error reply this message causes carry it."
+)
+
+
 class ErrorEntry(BaseModel):
     """One error, in pydantic's error shape (without documentation URLs or the input)."""
 
@@ -46,7 +56,9 @@ class ErrorEntry(BaseModel):
     )
     msg: str = Field(description="A human-readable explanation.")
     ctx: dict[str, Any] | SkipJsonSchema[None] = Field(
-        default=None, description="Values the message was made from, when the error has any."
+        default=None,
+        description="Values the message was made from, when the error has any.",
+        json_schema_extra=_no_default,
     )
 
 
@@ -56,7 +68,9 @@ class ErrorReply(BaseModel):
     model_config = ConfigDict(title="ErrorReply", extra="forbid")
 
     errors: list[ErrorEntry] = Field(min_length=1)
-    id: RequestId | SkipJsonSchema[None] = Field(default=None, description=_ID_DESCRIPTION)
+    id: RequestId | SkipJsonSchema[None] = Field(
+        default=None, description=_ID_DESCRIPTION, json_schema_extra=_no_default
+    )
 
 
 class ReplyId(BaseModel):
@@ -64,7 +78,9 @@ class ReplyId(BaseModel):
 
     model_config = ConfigDict(title="ReplyId")
 
-    id: RequestId | SkipJsonSchema[None] = Field(default=None, description=_ID_DESCRIPTION)
+    id: RequestId | SkipJsonSchema[None] = Field(
+        default=None, description=_ID_DESCRIPTION, json_schema_extra=_no_default
+    )
 
 
 def _ref(name: str) -> JsonSchemaValue:
@@ -102,6 +118,14 @@ class SchemaSet:
     def resolve(self, ref: JsonSchemaValue) -> JsonSchemaValue:
         """The schema a ``{"$ref": "#/components/schemas/..."}`` points to."""
         return self.schemas[ref["$ref"].removeprefix(SCHEMAS_POINTER)]
+
+    def message(self, model: type[BaseModel]) -> JsonSchemaValue:
+        """The payload of a handler's message: its input model, ``id`` described."""
+        ref = self.ref(model, "validation")
+        properties = self.resolve(ref).get("properties", {})
+        if "id" in properties:
+            properties["id"].setdefault("description", _MESSAGE_ID_DESCRIPTION)
+        return ref
 
     def reply(self, response_model: type[BaseModel]) -> JsonSchemaValue:
         """The payload of a handler's reply: its response model's schema plus ``id``.

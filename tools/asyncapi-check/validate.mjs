@@ -1,55 +1,58 @@
 #!/usr/bin/env node
-// Validate an AsyncAPI document with the official parser (@asyncapi/parser).
+// Validate AsyncAPI documents with the official parser (@asyncapi/parser).
 //
-// Usage: node validate.mjs [FILE]   (no FILE, or "-": read the document from stdin)
-// Prints one line per diagnostic (severity, path, message) and exits 1 if any is an
-// error, 2 if the input can't be read, 0 otherwise. Warnings and hints are printed
-// but don't fail: pass --strict to fail on warnings too.
+// Usage: node validate.mjs [--strict] [FILE...]   (no FILE, or "-": read stdin)
+// Prints one line per diagnostic ("<severity> <code> at <path>: <message>") and a
+// verdict per document. Exits 1 if any document has an error (with --strict: or a
+// warning), 2 if an input can't be read, 0 otherwise.
 import { readFileSync } from "node:fs";
-import { Parser, DiagnosticSeverity } from "@asyncapi/parser";
+import { DiagnosticSeverity, Parser } from "@asyncapi/parser";
 
 const args = process.argv.slice(2);
 const strict = args.includes("--strict");
 const files = args.filter((arg) => arg !== "--strict");
-if (files.length > 1) {
-  console.error("usage: node validate.mjs [--strict] [FILE|-]");
-  process.exit(2);
-}
-const source = files.length === 0 || files[0] === "-" ? 0 : files[0];
+if (files.length === 0) files.push("-");
 
-let text;
-try {
-  text = readFileSync(source, "utf8");
-} catch (error) {
-  console.error(`cannot read ${source === 0 ? "stdin" : source}: ${error.message}`);
-  process.exit(2);
-}
-
-const names = {
+const severities = {
   [DiagnosticSeverity.Error]: "error",
   [DiagnosticSeverity.Warning]: "warning",
   [DiagnosticSeverity.Information]: "info",
   [DiagnosticSeverity.Hint]: "hint",
 };
+const failing = strict
+  ? [DiagnosticSeverity.Error, DiagnosticSeverity.Warning]
+  : [DiagnosticSeverity.Error];
+
+async function validate(parser, file) {
+  const name = file === "-" ? "stdin" : file;
+  let text;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    console.error(`${name}: cannot read: ${error.message}`);
+    return 2;
+  }
+  const { document, diagnostics } = await parser.parse(text, {
+    source: file === "-" ? undefined : file,
+  });
+  let failed = document === undefined;
+  for (const diagnostic of diagnostics) {
+    const severity = severities[diagnostic.severity] ?? String(diagnostic.severity);
+    const path = diagnostic.path.length ? diagnostic.path.join(".") : "(document)";
+    console.log(`${name}: ${severity} ${diagnostic.code} at ${path}: ${diagnostic.message}`);
+    failed ||= failing.includes(diagnostic.severity);
+  }
+  if (failed) {
+    console.log(`${name}: invalid AsyncAPI document`);
+    return 1;
+  }
+  console.log(`${name}: valid AsyncAPI ${document.version()} document`);
+  return 0;
+}
 
 const parser = new Parser();
-const { document, diagnostics } = await parser.parse(text, {
-  source: source === 0 ? undefined : source,
-});
-let failed = document === undefined;
-for (const diagnostic of diagnostics) {
-  const severity = names[diagnostic.severity] ?? String(diagnostic.severity);
-  const path = diagnostic.path.length ? diagnostic.path.join(".") : "(document)";
-  console.log(`${severity} ${diagnostic.code} at ${path}: ${diagnostic.message}`);
-  if (
-    diagnostic.severity === DiagnosticSeverity.Error ||
-    (strict && diagnostic.severity === DiagnosticSeverity.Warning)
-  ) {
-    failed = true;
-  }
+let status = 0;
+for (const file of files) {
+  status = Math.max(status, await validate(parser, file));
 }
-if (failed) {
-  console.log("invalid AsyncAPI document");
-  process.exit(1);
-}
-console.log(`valid AsyncAPI ${document.version()} document`);
+process.exit(status);

@@ -1,0 +1,124 @@
+"""Command line: ``python -m socketsundso asyncapi module:Endpoint --path /ws``.
+
+Prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
+Starlette/FastAPI app: ``module:app``) as JSON, in a fixed key order, so a CI job can
+commit it and fail when the code drifts from it (``--check FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .asyncapi import asyncapi_document
+
+__all__ = ["main", "resolve_reference"]
+
+
+class BadReference(ValueError):
+    """A ``module:attribute`` reference that names nothing importable."""
+
+
+def resolve_reference(reference: str) -> object:
+    """The object ``"package.module:Name"`` (or ``"module:obj.attr"``) names.
+
+    Raises ``BadReference`` saying what is wrong when the reference is malformed,
+    its module doesn't exist or the module has no such attribute. Errors raised while
+    the module itself runs propagate, traceback and all.
+    """
+    module_name, colon, attribute = reference.partition(":")
+    if not colon or not module_name or not attribute:
+        raise BadReference(f"{reference!r} is not a reference of the form module:Endpoint")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
+            raise
+        raise BadReference(f"cannot import {module_name!r}: no module named {exc.name!r}") from exc
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise BadReference(
+                f"{module_name!r} has no attribute {attribute!r} (missing: {part!r})"
+            ) from None
+    return target
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m socketsundso", description="socketsundso command line tools."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    asyncapi = commands.add_parser(
+        "asyncapi",
+        help="print the AsyncAPI 3.0 document of an endpoint or app",
+        description="Print the AsyncAPI 3.0 document of an endpoint class (with --path) "
+        "or of every socketsundso endpoint an app routes, as JSON.",
+    )
+    asyncapi.add_argument(
+        "reference", help="module:Endpoint (a WebSocketHandlingEndpoint subclass) or module:app"
+    )
+    asyncapi.add_argument("--path", help="the route path of an endpoint class, e.g. /ws")
+    asyncapi.add_argument("--title", help="info.title (default: the endpoint's class name)")
+    asyncapi.add_argument("--version", default="0.1.0", help="info.version (default: 0.1.0)")
+    asyncapi.add_argument("--description", help="info.description (default: the docstring)")
+    output = asyncapi.add_mutually_exclusive_group()
+    output.add_argument("--output", "-o", type=Path, help="write the document to this file")
+    output.add_argument(
+        "--check",
+        type=Path,
+        metavar="FILE",
+        help="compare with FILE instead of printing; exit 1 with a diff if they differ",
+    )
+    return parser
+
+
+def _asyncapi(args: argparse.Namespace) -> int:
+    document = asyncapi_document(
+        resolve_reference(args.reference),
+        path=args.path,
+        title=args.title,
+        version=args.version,
+        description=args.description,
+    )
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.check is not None:
+        expected = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
+        if expected == text:
+            return 0
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=str(args.check),
+                tofile=f"{args.reference} (generated)",
+            )
+        )
+        print(f"{args.check} is out of date: regenerate it with --output", file=sys.stderr)
+        return 1
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _asyncapi(args)
+    except (BadReference, TypeError, ValueError) as exc:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
