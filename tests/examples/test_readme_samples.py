@@ -1,0 +1,113 @@
+"""Every ```python sample of README.md runs: in order, in one namespace, like a tutorial.
+
+Each sample is a test of its own; running one runs the samples before it first (once),
+since the tutorial's samples build on each other. Replies a sample shows are written as
+``assert ws.receive_json() == {...}``, so a README that drifts from the code fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+README = Path(__file__).parents[2] / "README.md"
+
+#: Seconds one sample may run before the test fails (instead of hanging).
+TIMEOUT = 30.0
+
+_FENCE = re.compile(r"^```python\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One fenced Python block of a Markdown file and the line its code starts on."""
+
+    path: Path
+    line: int
+    code: str
+
+
+def python_samples(path: Path) -> list[Sample]:
+    """The ```python blocks of the Markdown file at ``path``, in order."""
+    text = path.read_text(encoding="utf-8")
+    return [
+        Sample(path, text.count("\n", 0, match.start(1)) + 1, match.group(1))
+        for match in _FENCE.finditer(text)
+    ]
+
+
+class Script:
+    """Samples run one after another in one module's namespace, each at most once.
+
+    The module is registered in ``sys.modules`` while the script lives, as a script
+    run with ``python`` is (``__main__``), so pydantic resolves annotations as it
+    would for a reader who pastes the samples into a file.
+    """
+
+    def __init__(self, samples: list[Sample]) -> None:
+        self.samples = samples
+        self.module = types.ModuleType("readme_samples")
+        self.namespace: dict[str, Any] = self.module.__dict__
+        self.done = 0
+
+    def run_through(self, index: int) -> None:
+        """Run the samples up to and including ``index`` that have not run yet."""
+        while self.done <= index:
+            sample = self.samples[self.done]
+            self.done += 1
+            run(sample, self.namespace)
+
+
+def run(sample: Sample, namespace: dict[str, Any], timeout: float = TIMEOUT) -> None:
+    """Execute ``sample`` in ``namespace``; tracebacks point at the Markdown file's lines."""
+    # Leading newlines make the compiled code's line numbers the file's own.
+    code = compile(
+        "\n" * (sample.line - 1) + sample.code, str(sample.path), "exec", dont_inherit=True
+    )
+    errors: queue.Queue[BaseException | None] = queue.Queue()
+
+    def target() -> None:
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # handed to the test thread, raised there
+            errors.put(exc)
+        else:
+            errors.put(None)
+
+    threading.Thread(target=target, name=f"sample:{sample.line}", daemon=True).start()
+    try:
+        error = errors.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"{sample.path.name}:{sample.line} ran over {timeout} s") from None
+    if error is not None:
+        raise error
+
+
+SAMPLES = python_samples(README)
+
+
+@pytest.fixture(scope="module")
+def script() -> Iterator[Script]:
+    """The README's samples, run lazily in order by the tests below."""
+    script = Script(SAMPLES)
+    sys.modules[script.module.__name__] = script.module
+    try:
+        yield script
+    finally:
+        del sys.modules[script.module.__name__]
+
+
+@pytest.mark.parametrize(
+    "index", range(len(SAMPLES)), ids=[f"line{sample.line}" for sample in SAMPLES]
+)
+def test_readme_sample_runs(script: Script, index: int) -> None:
+    script.run_through(index)
