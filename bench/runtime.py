@@ -127,7 +127,8 @@ class Runner:
             self._app = system.load()
 
     def _ask(self, command: str) -> Any:
-        assert self._worker is not None and self._worker.stdin and self._worker.stdout
+        if self._worker is None or self._worker.stdin is None or self._worker.stdout is None:
+            raise RuntimeError(f"{self.system.name} has no worker")
         self._worker.stdin.write(command + "\n")
         self._worker.stdin.flush()
         line = self._worker.stdout.readline()
@@ -152,8 +153,8 @@ class Runner:
     def close(self) -> None:
         """Stop the worker, if any."""
         if self._worker is not None:
-            assert self._worker.stdin is not None
-            self._worker.stdin.close()
+            if self._worker.stdin is not None:
+                self._worker.stdin.close()
             self._worker.wait(timeout=30)
 
 
@@ -336,9 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             counts = (n2 // 4, n2)
             if args.callgrind_keep:
                 args.callgrind_keep.mkdir(parents=True, exist_ok=True)
+            keep = args.callgrind_keep
             kinstr = {
-                r.system.name: count_instructions(r.system, counts, args.warmup, args.callgrind_keep)
-                / 1000
+                r.system.name: count_instructions(r.system, counts, args.warmup, keep) / 1000
                 for r in runners
             }
             result["method"] = {"callgrind_messages": counts, "warmup": args.warmup}
