@@ -3,6 +3,10 @@
 Each sample is a test of its own; running one runs the samples before it first (once),
 since the tutorial's samples build on each other. Replies a sample shows are written as
 ``assert ws.receive_json() == {...}``, so a README that drifts from the code fails here.
+
+A block that can't run on its own (a fragment, a type checker's view of the code) is
+marked by the line ``<!-- not run: why -->`` right above its fence and is reported as
+skipped, with that reason.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ README = Path(__file__).parents[2] / "README.md"
 #: Seconds one sample may run before the test fails (instead of hanging).
 TIMEOUT = 30.0
 
-_FENCE = re.compile(r"^```python\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(
+    r"(?:^<!-- not run: (?P<skip>.*?) -->\n)?^```python\n(?P<code>.*?)^```\n",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,13 +41,15 @@ class Sample:
     path: Path
     line: int
     code: str
+    #: Why the block is not run (its ``<!-- not run: ... -->`` mark); ``None``: it runs.
+    skip: str | None = None
 
 
 def python_samples(path: Path) -> list[Sample]:
     """The ```python blocks of the Markdown file at ``path``, in order."""
     text = path.read_text(encoding="utf-8")
     return [
-        Sample(path, text.count("\n", 0, match.start(1)) + 1, match.group(1))
+        Sample(path, text.count("\n", 0, match.start("code")) + 1, match["code"], match["skip"])
         for match in _FENCE.finditer(text)
     ]
 
@@ -64,7 +73,8 @@ class Script:
         while self.done <= index:
             sample = self.samples[self.done]
             self.done += 1
-            run(sample, self.namespace)
+            if sample.skip is None:
+                run(sample, self.namespace)
 
 
 def run(sample: Sample, namespace: dict[str, Any], timeout: float = TIMEOUT) -> None:
@@ -110,4 +120,7 @@ def script() -> Iterator[Script]:
     "index", range(len(SAMPLES)), ids=[f"line{sample.line}" for sample in SAMPLES]
 )
 def test_readme_sample_runs(script: Script, index: int) -> None:
+    skip = script.samples[index].skip
+    if skip is not None:
+        pytest.skip(f"not run: {skip}")
     script.run_through(index)
