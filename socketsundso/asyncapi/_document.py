@@ -66,7 +66,9 @@ def _channels(source: object, path: str | None) -> list[Channel]:
     if path is not None:
         raise TypeError("path= is for an endpoint class; routes and apps carry their own paths")
     routes = getattr(source, "routes", source)
-    if isinstance(routes, (str, bytes)) or not isinstance(routes, Iterable):
+    if isinstance(routes, Iterable) and not isinstance(routes, (str, bytes, type)):
+        routes = list(routes)
+    if not isinstance(routes, list) or not all(isinstance(r, BaseRoute) for r in routes):
         raise TypeError(
             "asyncapi_document() takes a WebSocketHandlingEndpoint subclass (with path=), "
             f"a Starlette/FastAPI app, or a list of routes, not {source!r}"
