@@ -380,12 +380,6 @@ class AsyncEventSession(Generic[EndpointT]):
         if error is not None:
             raise error
 
-    async def __aenter__(self) -> AsyncEventSession[EndpointT]:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
     async def _run(self, app: ASGIApp, scope: dict[str, Any]) -> None:
         """Run the app; an exception it raises is kept for ``connect`` to re-raise."""
         try:
