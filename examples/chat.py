@@ -124,7 +124,11 @@ class Rooms:
             self._rooms.pop(room, None)
 
     async def broadcast(self, room: str, message: BaseModel, *, exclude: str | None = None) -> None:
-        """Send ``message`` to every member of ``room`` but ``exclude``."""
+        """Send ``message`` to every member of ``room`` but ``exclude``.
+
+        One member after another: a member on a slow network slows the sender down.
+        An app with many members per room would give each member a queue of its own.
+        """
         for name, member in list(self._rooms.get(room, {}).items()):
             if name != exclude:
                 await deliver(member, message)
