@@ -48,11 +48,11 @@ __all__ = [
     "UnexpectedReply",
 ]
 
-#: Seconds a ``receive_*``/``expect_*`` call waits for a message before it gives up.
 DEFAULT_TIMEOUT = 5.0
+"""Seconds a ``receive_*``/``expect_*`` call waits for a message before it gives up."""
 
-#: The endpoint class a session talks to; static checkers (and the mypy plugin) read it.
 EndpointT = TypeVar("EndpointT", bound=WebSocketHandlingEndpoint, default=WebSocketHandlingEndpoint)
+"""The endpoint class a session talks to; static checkers (and the mypy plugin) read it."""
 
 #: Close code reported when the app stopped without closing the connection (ASGI has none).
 _ABNORMAL_CLOSURE = 1006
@@ -178,10 +178,11 @@ class EventSession(Generic[EndpointT]):
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.session = session
-        #: The endpoint class this session talks to.
+        """The Starlette session this one reads and writes."""
         self.endpoint = endpoint
-        #: Default timeout, in seconds, of ``receive_*``/``expect_*`` calls.
+        """The endpoint class this session talks to."""
         self.timeout = timeout
+        """Default timeout, in seconds, of ``receive_*``/``expect_*`` calls."""
         self._inbox: queue.Queue[Message] = queue.Queue()
         self._close: Message | None = None
         self._reader = threading.Thread(
@@ -326,10 +327,10 @@ class AsyncEventSession(Generic[EndpointT]):
     """
 
     def __init__(self, endpoint: type[EndpointT], *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        #: The endpoint class this session talks to.
         self.endpoint = endpoint
-        #: Default timeout, in seconds, of ``receive_*``/``expect_*`` calls.
+        """The endpoint class this session talks to."""
         self.timeout = timeout
+        """Default timeout, in seconds, of ``receive_*``/``expect_*`` calls."""
         self._to_app, self._app_inbox = anyio.create_memory_object_stream[Message](math.inf)
         self._inbox: collections.deque[Message] = collections.deque()
         self._arrived = anyio.Event()
