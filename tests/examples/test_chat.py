@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +15,7 @@ from starlette.types import Message
 from starlette.websockets import WebSocketState
 
 from examples.chat import Chat, app, rooms
+from tests.examples.support import call_with_timeout
 from tests.servers import serve
 
 #: Seconds a test waits for a message before failing (instead of hanging).
@@ -30,28 +29,9 @@ def client() -> Iterator[TestClient]:
         yield client
 
 
-def receive(ws: WebSocketTestSession, timeout: float = TIMEOUT) -> Any:
-    """The next JSON message on ``ws``; fails the test if none comes within ``timeout``.
-
-    ``WebSocketTestSession.receive_json`` has no timeout, so it runs in a helper
-    thread; a thread left waiting ends when the session closes.
-    """
-    results: queue.Queue[tuple[bool, Any]] = queue.Queue()
-
-    def run() -> None:
-        try:
-            results.put((True, ws.receive_json()))
-        except BaseException as exc:  # handed to the test thread, raised there
-            results.put((False, exc))
-
-    threading.Thread(target=run, daemon=True).start()
-    try:
-        ok, value = results.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"no message within {timeout} s") from None
-    if not ok:
-        raise value
-    return value
+def receive(ws: WebSocketTestSession) -> Any:
+    """The next JSON message on ``ws``; fails the test if none comes within ``TIMEOUT``."""
+    return call_with_timeout(ws.receive_json, TIMEOUT, "receive_json")
 
 
 @contextmanager

@@ -12,16 +12,16 @@ skipped, with that reason.
 from __future__ import annotations
 
 import dataclasses
-import queue
 import re
 import sys
-import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.examples.support import call_with_timeout
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -83,23 +83,7 @@ def run(sample: Sample, namespace: dict[str, Any], timeout: float = TIMEOUT) -> 
     code = compile(
         "\n" * (sample.line - 1) + sample.code, str(sample.path), "exec", dont_inherit=True
     )
-    errors: queue.Queue[BaseException | None] = queue.Queue()
-
-    def target() -> None:
-        try:
-            exec(code, namespace)
-        except BaseException as exc:  # handed to the test thread, raised there
-            errors.put(exc)
-        else:
-            errors.put(None)
-
-    threading.Thread(target=target, name=f"sample:{sample.line}", daemon=True).start()
-    try:
-        error = errors.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"{sample.path.name}:{sample.line} ran over {timeout} s") from None
-    if error is not None:
-        raise error
+    call_with_timeout(lambda: exec(code, namespace), timeout, f"README line {sample.line}")
 
 
 SAMPLES = python_samples(README)
