@@ -170,6 +170,7 @@ async def test_server_shutdown_closes_every_connection_and_runs_on_disconnect_fo
         return ws.close_code
 
     codes = [await closed_code(ws) for ws in sockets]
+    print(f"close codes at shutdown: {codes}, on_disconnect codes: {journal.disconnects}")
     assert all(code in (1000, 1001, 1012) for code in codes), codes
     assert len(journal.disconnects) == 5
     assert errors_logged(caplog) == []

@@ -35,7 +35,7 @@ def exchange(ws: WebSocketTestSession, sent: list[Frame]) -> list[str]:
 
 
 @settings(
-    max_examples=120,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
