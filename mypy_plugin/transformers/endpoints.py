@@ -13,11 +13,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Final
 
-from mypy.nodes import ClassDef, Decorator, FuncDef, Statement
+from mypy.nodes import (
+    Block,
+    Decorator,
+    ForStmt,
+    FuncDef,
+    IfStmt,
+    Statement,
+    TryStmt,
+    WhileStmt,
+    WithStmt,
+)
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
-from mypy.traverser import TraverserVisitor
 from mypy.types import LiteralType, Type, TypeType, UnionType
 
 from mypy_plugin import errorcodes, fullnames
@@ -40,7 +49,7 @@ def transform_endpoint(ctx: ClassDefContext) -> None:
     events = [event for event in inherited.names if event not in body]
     events.extend(body)
     # ``Chat.on_event`` updates the class's dict: an inherited event keeps its place.
-    events.extend(event for event in own.attached if event not in events)
+    events.extend(event for event in own.names if event in own.attached and event not in events)
     result = EndpointEvents(events, is_open=inherited.is_open or own.is_open)
     write_events(info, result)
     _retype_attributes(ctx, result)
@@ -118,27 +127,22 @@ def _own_events(ctx: ClassDefContext) -> _OwnEvents:
     return own
 
 
-class _HandlerFinder(TraverserVisitor):
-    """Finds handler definitions nested in a statement, not entering functions or classes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_decorator(self, o: Decorator, /) -> None:
-        self.found = self.found or marking_decorator(o) is not None
-
-    def visit_func_def(self, o: FuncDef, /) -> None:
-        return
-
-    def visit_class_def(self, o: ClassDef, /) -> None:
-        return
-
-
 def _declares_handlers(stmt: Statement) -> bool:
-    finder = _HandlerFinder()
-    stmt.accept(finder)
-    return finder.found
+    """Whether a compound statement (``if``, ``try``, ``with``, loops) defines a handler."""
+    if isinstance(stmt, Decorator):
+        return marking_decorator(stmt) is not None
+    blocks: list[Block | None] = []
+    if isinstance(stmt, IfStmt):
+        blocks = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, TryStmt):
+        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    elif isinstance(stmt, (ForStmt, WhileStmt)):
+        blocks = [stmt.body, stmt.else_body]
+    elif isinstance(stmt, WithStmt):
+        blocks = [stmt.body]
+    return any(
+        _declares_handlers(inner) for block in blocks if block is not None for inner in block.body
+    )
 
 
 def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:

@@ -1,0 +1,31 @@
+"""Typesafety suite setup.
+
+- Plugin exceptions propagate (``SOCKETSUNDSO_MYPY_DEBUG``): a plugin traceback fails the case.
+- ``--mypy-testing-base`` is made absolute (relative to the rootdir) and created: the cases
+  run in temporary directories under it, and a relative shared cache dir would be
+  resolved inside each of them, so every case would run cold.
+- The interpreter's ``bin`` directory goes first on ``PATH``: pytest-mypy-plugins needs a
+  ``mypy`` executable even in same-process mode.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from mypy_plugin.guard import DEBUG_VARIABLE
+
+os.environ.setdefault(DEBUG_VARIABLE, "1")
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Anchor the testing base (and so the shared mypy cache) at the project root."""
+    base = Path(config.option.mypy_testing_base)
+    if not base.is_absolute():
+        base = config.rootpath / base
+        config.option.mypy_testing_base = str(base)
+    base.mkdir(parents=True, exist_ok=True)
