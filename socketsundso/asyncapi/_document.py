@@ -189,7 +189,7 @@ def asyncapi_document(
 
     ``source`` is a ``WebSocketHandlingEndpoint`` subclass with the ``path`` it is
     routed on, or a Starlette/FastAPI app (or a list of its routes), whose
-    ``WebSocketRoute``\\s to endpoint classes are found (inside ``Mount``\\s too).
+    ``WebSocketRoute`` entries to endpoint classes are found, inside ``Mount`` too.
     Each route becomes a channel; each handler a ``receive`` operation whose message
     is the handler's ``model`` (``type`` a ``const``), and whose reply is either the
     handler's response model or the error reply ``{"errors": [...]}``. A handler
