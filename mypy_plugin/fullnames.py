@@ -8,8 +8,9 @@ from typing import Final
 
 #: The endpoint base class; every class with it in its MRO gets its event Literal.
 ENDPOINT: Final = "socketsundso.endpoints.WebSocketHandlingEndpoint"
-#: ``WebSocketHandlingEndpoint.on_event``: attaches a module-level function as a handler.
-ENDPOINT_ON_EVENT: Final = f"{ENDPOINT}.on_event"
+#: The endpoint's classmethod that attaches a module-level function as a handler
+#: (``Chat.on_event``); mypy names its hook after the class it is called on.
+ENDPOINT_DECORATOR: Final = "on_event"
 #: The ``on_event`` decorator function.
 ON_EVENT: Final = "socketsundso.handler.on_event"
 #: ``EventDecorator.__call__``: the decorator ``on_event("name", ...)`` returns, applied.

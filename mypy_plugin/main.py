@@ -65,7 +65,7 @@ class SocketsundsoPlugin(Plugin):
         """``@on_event(...)`` and ``@Chat.on_event``: check the handler they decorate."""
         if fullname == fullnames.EVENT_DECORATOR_CALL:
             return guard(handlers.check_decorator_call, _default_return, debug=self._debug)
-        if fullname == fullnames.ENDPOINT_ON_EVENT:
+        if self._is_endpoint_on_event(fullname):
             return guard(handlers.check_bare_decorator, _default_return, debug=self._debug)
         return None
 
@@ -76,6 +76,22 @@ class SocketsundsoPlugin(Plugin):
         if fullname in fullnames.SEND_EVENT:
             return guard(sessions.send_event_signature, _default_signature, debug=self._debug)
         return None
+
+
+    def _is_endpoint_on_event(self, fullname: str) -> bool:
+        """Whether ``fullname`` is ``<endpoint class>.on_event``, the runtime's classmethod.
+
+        mypy names a method hook after the class it is looked up on (``app.Chat.on_event``),
+        not the class defining it.
+        """
+        class_name, _, attribute = fullname.rpartition(".")
+        if attribute != fullnames.ENDPOINT_DECORATOR:
+            return False
+        symbol = self.lookup_fully_qualified(class_name)
+        if symbol is None or not isinstance(symbol.node, TypeInfo):
+            return False
+        owner = symbol.node.get_containing_type_info(attribute)
+        return owner is not None and owner.fullname == fullnames.ENDPOINT
 
 
 def _no_change(ctx: ClassDefContext) -> None:

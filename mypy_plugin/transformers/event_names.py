@@ -27,8 +27,6 @@ from mypy_plugin import fullnames
 
 #: Prefixes the runtime strips from a method's name (``socketsundso.handler.event_name``).
 PREFIXES: Final = ("on_", "handle_")
-#: The attribute name of the decorator on the endpoint class (``Chat.on_event``).
-DECORATOR_NAME: Final = "on_event"
 
 
 def default_event(function_name: str) -> str:
@@ -43,7 +41,7 @@ def is_on_event(expr: Expression) -> bool:
     """Whether ``expr`` (without call) is ``on_event`` or ``<something>.on_event``."""
     if isinstance(expr, RefExpr) and expr.fullname == fullnames.ON_EVENT:
         return True
-    return isinstance(expr, MemberExpr) and expr.name == DECORATOR_NAME
+    return isinstance(expr, MemberExpr) and expr.name == fullnames.ENDPOINT_DECORATOR
 
 
 def marking_decorator(decorator: Decorator) -> Expression | None:
