@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import inspect
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 import anyio
@@ -241,3 +243,8 @@ async def test_an_unknown_or_missing_token_is_refused_with_403(query: str) -> No
         async with connect(f"{url}/ws{query}"):
             pass
     assert refused.value.response.status_code == 403
+
+
+def test_the_docs_show_the_auth_example_tested_here() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+    assert inspect.getsource(TokenAuthEndpoint) in page.read_text(encoding="utf-8")
