@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 from collections.abc import Callable, Mapping
@@ -78,14 +77,18 @@ def mount_asyncapi(
     json_path: str = "/asyncapi.json",
     html_path: str | None = "/asyncapi",
     assets_dir: str | Path | None = None,
-    **options: Any,
+    title: str | None = None,
+    version: str = "0.1.0",
+    description: str | None = None,
+    servers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Serve the AsyncAPI document of ``source`` at ``json_path`` and a page at ``html_path``.
 
-    ``source`` and ``path`` are those of ``asyncapi_document``; without ``source`` the
-    document describes ``app``'s own WebSocket routes, read at the first request (so
-    routes added after this call count). ``options`` go to ``asyncapi_document``
-    (``title``, ``version``, ``description``, ``servers``).
+    ``source``, ``path``, ``title``, ``version``, ``description`` and ``servers`` are
+    those of ``asyncapi_document``. Without ``source`` the document describes
+    ``app``'s own WebSocket routes, read at the first request (so routes added after
+    this call count); a given ``source`` is documented at once, so a mistake shows
+    here rather than on the first request.
 
     The page at ``html_path`` (``None``: no page) renders the document with
     ``@asyncapi/web-component``. With ``assets_dir`` (a directory holding that
@@ -94,11 +97,22 @@ def mount_asyncapi(
     and the page loads nothing from elsewhere; without it the page loads them from
     unpkg.com, pinned to ``WEB_COMPONENT_VERSION``.
     """
-    if source is None:
-        document = functools.cache(lambda: asyncapi_document(app, path=path, **options))
-    else:
-        built = asyncapi_document(source, path=path, **options)
-        document = functools.cache(lambda: built)
+    options: dict[str, Any] = {
+        "title": title,
+        "version": version,
+        "description": description,
+        "servers": servers,
+    }
+    if source is None and path is not None:
+        raise TypeError("mount_asyncapi(path=...) is for an endpoint class given as source")
+    built = None if source is None else asyncapi_document(source, path=path, **options)
+    assets = _assets(Path(assets_dir)) if assets_dir is not None and html_path else None
+
+    def document() -> dict[str, Any]:
+        nonlocal built
+        if built is None:
+            built = asyncapi_document(app, **options)
+        return built
 
     async def asyncapi_json(request: Request) -> Response:
         return JSONResponse(document())
@@ -107,8 +121,7 @@ def mount_asyncapi(
     if html_path is None:
         return
     script_url, stylesheet_url = CDN_SCRIPT, CDN_STYLESHEET
-    if assets_dir is not None:
-        assets = _assets(Path(assets_dir))
+    if assets is not None:
         script_url, stylesheet_url = _serve_assets(app, f"{html_path.rstrip('/')}/assets", assets)
 
     async def asyncapi_page(request: Request) -> Response:

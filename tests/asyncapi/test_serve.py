@@ -85,3 +85,6 @@ def test_bad_mounts_fail_at_once(tmp_path: Path) -> None:
         mount_asyncapi(app, Chat, path="/ws", assets_dir=tmp_path)
     with pytest.raises(TypeError, match="needs path="):
         mount_asyncapi(app, Chat)
+    with pytest.raises(TypeError, match="is for an endpoint class"):
+        mount_asyncapi(app, path="/ws")
+    assert app.routes == []
