@@ -6,7 +6,9 @@ import asyncio
 import hmac
 import inspect
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import anyio
@@ -19,7 +21,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.typing import Origin
 
-from socketsundso import WebSocketHandlingEndpoint, on_event
+from socketsundso import WebSocketHandlingEndpoint, limits, on_event
 from socketsundso.limits import RateLimit
 from tests.hardening.apps import app_of
 from tests.servers import serve
@@ -139,6 +141,39 @@ def test_persistent_rate_limit_abuse_closes_with_1008() -> None:
     assert Limited.processed == [0, 1, 2]
 
 
+class Refilling(Ping):
+    """1 message at once, 1 more per second of the (fake) clock; closes after 2 in a row."""
+
+    rate_limit = RateLimit(per_second=1, burst=1, max_violations=2)
+
+
+def test_the_bucket_refills_and_a_message_let_through_resets_the_violations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(limits, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    Refilling.processed.clear()
+    with TestClient(app_of(Refilling)).websocket_connect("/ws") as ws:
+        replies = []
+        for n in range(8):
+            if n in (3, 6):
+                clock[0] += 1.0  # one token back
+            ws.send_json({"type": "ping", "n": n})
+            replies.append(ws.receive_json())
+        # 0 passes, 1-2 limited, 3 passes (refill), 4-5 limited, 6 passes, 7 limited:
+        # never more than 2 in a row, so never closed.
+        ws.send_json({"type": "ping", "n": 8})
+        assert "errors" in ws.receive_json()
+        ws.send_json({"type": "ping", "n": 9})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == status.WS_1008_POLICY_VIOLATION
+    assert Refilling.processed == [0, 3, 6]
+    assert ["errors" in reply for reply in replies] == [
+        False, True, True, False, True, True, False, True,
+    ]  # fmt: skip
+
+
 # --- handler timeout ------------------------------------------------------------------
 
 
@@ -158,6 +193,12 @@ class Slow(Ping):
             raise
         return {"slept": seconds}
 
+    @on_event
+    def block(self, seconds: float) -> dict[str, float]:
+        """Sleep in the threadpool: a thread can't be cancelled, only waited for."""
+        time.sleep(seconds)
+        return {"slept": seconds}
+
 
 def test_a_handler_past_its_timeout_is_cancelled_and_the_connection_goes_on() -> None:
     Slow.cancelled.clear()
@@ -171,6 +212,16 @@ def test_a_handler_past_its_timeout_is_cancelled_and_the_connection_goes_on() ->
         ws.send_json({"type": "ping", "n": 3})
         assert ws.receive_json() == {"type": "ping", "n": 3}
     assert Slow.cancelled == [30]
+
+
+def test_a_sync_handler_past_its_timeout_gets_the_timeout_error_when_its_thread_returns() -> None:
+    with TestClient(app_of(Slow)).websocket_connect("/ws") as ws:
+        ws.send_json({"type": "block", "seconds": 0.5, "id": 1})
+        reply = ws.receive_json()
+        assert [e["type"] for e in reply["errors"]] == ["handler_timeout"]
+        assert reply["id"] == 1
+        ws.send_json({"type": "ping", "n": 4})
+        assert ws.receive_json() == {"type": "ping", "n": 4}
 
 
 # --- idle timeout ---------------------------------------------------------------------
