@@ -79,6 +79,8 @@ def event_of(expr: Expression, function_name: str) -> str | None:
     """
     if not isinstance(expr, CallExpr):
         return default_event(function_name)
+    if any(kind.is_star() for kind in expr.arg_kinds):
+        return None
     arg = event_argument(expr)
     if arg is None or (isinstance(arg, NameExpr) and arg.fullname == "builtins.None"):
         return default_event(function_name)
