@@ -105,6 +105,22 @@ def test_the_limit_counts_utf8_bytes_not_characters() -> None:
         assert [e["type"] for e in ws.receive_json()["errors"]] == ["json_invalid"]
 
 
+@pytest.mark.anyio
+async def test_over_a_socket_a_large_frame_is_refused_by_size_and_a_huge_one_by_uvicorn() -> None:
+    """uvicorn reads a whole frame, up to its ``ws_max_size``, before the app sees it."""
+    with serve(app_of(Small), ws_max_size=100_000) as url:
+        async with connect(f"{url}/ws", max_size=None) as ws:
+            await ws.send("x" * 50_000)
+            reply = json.loads(await ws.recv())
+            assert [e["type"] for e in reply["errors"]] == ["message_too_large"]
+            await ws.send(json.dumps({"type": "ping", "n": 5}))
+            assert json.loads(await ws.recv()) == {"type": "ping", "n": 5}
+            await ws.send("x" * 200_000)
+            async with asyncio.timeout(10):
+                await ws.wait_closed()
+            assert ws.close_code == 1009  # message too big, closed by uvicorn
+
+
 # --- rate limit -----------------------------------------------------------------------
 
 
