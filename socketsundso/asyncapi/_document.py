@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -30,6 +31,19 @@ _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]+")
 
 _ERROR_MESSAGE = "#/components/messages/error"
 _REQUEST_ID = "#/components/correlationIds/requestId"
+
+#: The error reply every operation may answer with, in ``components.messages``.
+_ERROR_REPLY: dict[str, Any] = {
+    "name": "error",
+    "title": "error reply",
+    "summary": "The message could not be handled; the connection stays open.",
+    "description": "Sent instead of a reply when a message is invalid (not JSON, too "
+    "large, an unknown `type`, fields the handler rejects), over the rate limit, "
+    "or when its handler timed out or failed to produce a valid answer. Each entry "
+    "has pydantic's error shape.",
+    "payload": SchemaSet.ERROR_REPLY,
+    "correlationId": {"$ref": _REQUEST_ID},
+}
 
 
 @dataclass(frozen=True)
@@ -131,10 +145,11 @@ def _message(handler: Handler, doc: str | None, payload: dict[str, Any]) -> dict
 def _channel_object(
     key: str, channel: Channel, schemas: SchemaSet
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The channel object of one route, and its operations by event name.
+    """The channel object of one route, and its operations by event key.
 
-    Message keys: the event's name (made safe), ``<that>.reply`` for its reply (no
-    event key has a dot, so these never collide), and ``error`` for the error reply.
+    Message keys: the event key (the event's name made safe and unique in the
+    channel), ``<event key>.reply`` for its reply (no event key has a dot, so these
+    never collide), and ``error`` (or ``error_2``...) for the error reply.
     """
     endpoint = channel.endpoint
     body: dict[str, Any] = {"address": _PATH_PARAMETER.sub(r"{\1}", channel.path)}
@@ -145,10 +160,13 @@ def _channel_object(
     messages: dict[str, Any] = {}
     operations: dict[str, dict[str, Any]] = {}
     channel_ref = {"$ref": _pointer("channels", key)}
-    error_key = _unique("error", {_safe(event) for event in endpoint.handlers})
+    event_keys: dict[str, str] = {}
+    for event in endpoint.handlers:
+        event_keys[event] = _unique(_safe(event), event_keys.values())
+    error_key = _unique("error", event_keys.values())
     error_ref = {"$ref": _pointer("channels", key, "messages", error_key)}
     for handler in endpoint.handlers.values():
-        event_key = _unique(_safe(handler.event), messages)
+        event_key = event_keys[handler.event]
         doc = _docstring(handler.method)
         messages[event_key] = _message(handler, doc, schemas.message(handler.model))
         replies = []
@@ -164,7 +182,7 @@ def _channel_object(
         _describe(operation, doc)
         operation["messages"] = [{"$ref": _pointer("channels", key, "messages", event_key)}]
         operation["reply"] = {"channel": channel_ref, "messages": [*replies, error_ref]}
-        operations[handler.event] = operation
+        operations[event_key] = operation
     messages[error_key] = {"$ref": _ERROR_MESSAGE}
     body["messages"] = messages
     parameters = _PATH_PARAMETER.findall(channel.path)
@@ -229,12 +247,13 @@ def asyncapi_document(
     for key, channel in zip(keys, channels, strict=True):
         body, operations = _channel_object(key, channel, schemas)
         document["channels"][key] = body
-        for event, operation in operations.items():
-            stem = _safe(event) if len(channels) == 1 else f"{key}.{_safe(event)}"
-            document["operations"][_unique(stem, document["operations"])] = operation
+        for event_key, operation in operations.items():
+            document["operations"][event_key if len(channels) == 1 else f"{key}.{event_key}"] = (
+                operation
+            )
     document["components"] = {
         "schemas": schemas.schemas,
-        "messages": {"error": _error_message(schemas)},
+        "messages": {"error": copy.deepcopy(_ERROR_REPLY)},
         "correlationIds": {
             "requestId": {
                 "description": "The optional `id` a client puts in a message; the reply "
@@ -245,17 +264,3 @@ def asyncapi_document(
     }
     prune_schemas(document)
     return document
-
-
-def _error_message(schemas: SchemaSet) -> dict[str, Any]:
-    return {
-        "name": "error",
-        "title": "error reply",
-        "summary": "The message could not be handled; the connection stays open.",
-        "description": "Sent instead of a reply when a message is invalid (not JSON, too "
-        "large, an unknown `type`, fields the handler rejects), over the rate limit, "
-        "or when its handler timed out or failed to produce a valid answer. Each entry "
-        "has pydantic's error shape.",
-        "payload": dict(SchemaSet.ERROR_REPLY),
-        "correlationId": {"$ref": _REQUEST_ID},
-    }

@@ -137,6 +137,28 @@ class Bare(WebSocketHandlingEndpoint):
         return {"text": text}
 
 
+class Odd(WebSocketHandlingEndpoint):
+    """Event names that collide once made safe for the document's keys."""
+
+    @on_event("error")
+    async def first(self) -> None:
+        """Named like the error reply."""
+
+    @on_event("error ")
+    async def second(self) -> None:
+        """Named like the first, once the space goes."""
+
+    @on_event("x y")
+    async def third(self) -> dict[str, str]:
+        """A space."""
+        return {}
+
+    @on_event("x_y")
+    async def fourth(self) -> dict[str, str]:
+        """An underscore."""
+        return {}
+
+
 #: Two endpoint classes on three routes, one with a path parameter, one inside a mount.
 app = Starlette(
     routes=[

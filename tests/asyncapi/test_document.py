@@ -15,7 +15,7 @@ from socketsundso import WebSocketHandlingEndpoint
 from socketsundso.asyncapi import ASYNCAPI_VERSION, asyncapi_document
 
 from .docs_helpers import deref, refs, resolve
-from .endpoints import Bare, Shop, app
+from .endpoints import Bare, Odd, Shop, app
 
 ENDPOINTS = [(Chat, "/ws"), (Shop, "/shop"), (Bare, "/bare")]
 
@@ -225,3 +225,33 @@ def test_bad_sources_are_named() -> None:
         asyncapi_document(Starlette(routes=[WebSocketRoute("/x", lambda ws: None)]))
     with pytest.raises(TypeError, match="not 'Chat'"):
         asyncapi_document("Chat")
+
+
+def test_colliding_event_keys_stay_apart() -> None:
+    document = document_of(Odd, "/odd")
+    messages = document["channels"]["odd"]["messages"]
+    assert list(messages) == [
+        "error",
+        "error_2",
+        "x_y",
+        "x_y.reply",
+        "x_y_2",
+        "x_y_2.reply",
+        "error_3",
+    ]
+    assert list(document["operations"]) == ["error", "error_2", "x_y", "x_y_2"]
+    for key, event in zip(document["operations"], Odd.handlers, strict=True):
+        operation = document["operations"][key]
+        assert resolve(document, operation["messages"][0]["$ref"])["name"] == event
+        assert operation["reply"]["messages"][-1] == {"$ref": "#/channels/odd/messages/error_3"}
+    for ref in refs(document):
+        resolve(document, ref)
+
+
+def test_documents_share_no_mutable_parts() -> None:
+    first = document_of(Chat, "/ws")
+    first["components"]["messages"]["error"]["summary"] = "changed"
+    first["components"]["schemas"]["socketsundso.ErrorReply"]["title"] = "changed"
+    second = document_of(Chat, "/ws")
+    assert second["components"]["messages"]["error"]["summary"] != "changed"
+    assert second["components"]["schemas"]["socketsundso.ErrorReply"]["title"] == "ErrorReply"

@@ -12,7 +12,7 @@ from examples.chat import app as chat_app
 from socketsundso.asyncapi import asyncapi_document
 
 from .conftest import Validate
-from .endpoints import Shop, app
+from .endpoints import Odd, Shop, app
 
 VALID = "valid AsyncAPI 3.0.0 document"
 
@@ -28,6 +28,7 @@ def documents() -> dict[str, dict[str, Any]]:
             servers={"local": {"host": "127.0.0.1:8000", "protocol": "ws"}},
         ),
         "shops_app": asyncapi_document(app),
+        "odd": asyncapi_document(Odd, path="/odd/{name}"),
     }
 
 
@@ -37,7 +38,7 @@ def verdicts(validate: Validate, documents: dict[str, dict[str, Any]]) -> dict[s
     return validate(**documents)
 
 
-@pytest.mark.parametrize("name", ["chat", "chat_app", "shop", "shops_app"])
+@pytest.mark.parametrize("name", ["chat", "chat_app", "shop", "shops_app", "odd"])
 def test_official_parser_accepts(verdicts: dict[str, list[str]], name: str) -> None:
     output = verdicts[name]
     assert output[-1] == VALID, "\n".join(output)
