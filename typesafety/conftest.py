@@ -4,6 +4,9 @@
 - ``--mypy-testing-base`` is made absolute (relative to the rootdir) and created: the cases
   run in temporary directories under it, and a relative shared cache dir would be
   resolved inside each of them, so every case would run cold.
+- Modules that must not be imported afresh for each case are imported here, once:
+  ``--mypy-same-process`` drops what a case imported, and mypy's native parser (a Rust
+  extension) cannot be initialised twice in one process, nor ``pydantic.mypy`` reloaded cheaply.
 - The interpreter's ``bin`` directory goes first on ``PATH``: pytest-mypy-plugins needs a
   ``mypy`` executable even in same-process mode.
 """
@@ -14,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+import mypy.nativeparse  # noqa: F401
+import pydantic.mypy  # noqa: F401
 import pytest
 
 from mypy_plugin.guard import DEBUG_VARIABLE
