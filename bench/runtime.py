@@ -289,8 +289,8 @@ def print_table(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=10_000, help="frames per timed round")
-    parser.add_argument("--rounds", type=int, default=9, help="timed rounds (median reported)")
+    parser.add_argument("--messages", type=int, default=5_000, help="frames per timed round")
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (median reported)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.add_argument(
         "--only",
