@@ -6,7 +6,8 @@
   resolved inside each of them, so every case would run cold.
 - Modules that must not be imported afresh for each case are imported here, once:
   ``--mypy-same-process`` drops what a case imported, and mypy's native parser (a Rust
-  extension) cannot be initialised twice in one process, nor ``pydantic.mypy`` reloaded cheaply.
+  extension) cannot be initialised twice in one process, nor ``pydantic.mypy`` reloaded cheaply;
+  hypothesis's pytest plugin imports ``hypothesis`` at the end and must find it whole.
 - The interpreter's ``bin`` directory goes first on ``PATH``: pytest-mypy-plugins needs a
   ``mypy`` executable even in same-process mode.
 """
@@ -17,6 +18,7 @@ import os
 import sys
 from pathlib import Path
 
+import hypothesis  # noqa: F401
 import mypy.nativeparse  # noqa: F401
 import pydantic.mypy  # noqa: F401
 import pytest
