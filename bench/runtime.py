@@ -15,6 +15,8 @@ venv this script makes in ``bench/.venvs/original`` as a subprocess.
 
 Before measuring, each system's answers are checked once (the echo reply, an error
 frame for invalid input, lock-step); a wrong answer ends the run with exit status 1.
+``--min-ratio 0.9`` also ends it with status 2 if socketsundso falls below that fraction
+of the hand-written loop's throughput (use it with ``--callgrind``: deterministic).
 
     .venv/bin/python bench/runtime.py                      # timings
     .venv/bin/python bench/runtime.py --callgrind          # instructions per message
@@ -311,10 +313,71 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--callgrind-keep", type=Path, help="keep the callgrind.out files in this directory"
     )
+    parser.add_argument(
+        "--min-ratio",
+        type=float,
+        help="exit 2 if socketsundso's throughput is below this fraction of hand-written's",
+    )
     parser.add_argument("--worker", choices=sorted(SYSTEMS), help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=int, default=200, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+@dataclasses.dataclass
+class Measurement:
+    """What one mode measured: cost per message of each system, and how."""
+
+    unit: str
+    key: str
+    cost: dict[str, float]
+    method: dict[str, Any]
+    details: dict[str, dict[str, Any]]
+    notes: dict[str, str]
+
+    def as_json(self, about: dict[str, str]) -> dict[str, Any]:
+        """The machine-readable form ``--json`` prints."""
+        systems = {
+            name: {self.key: value, "ratio": ratio(self.cost, name), **self.details[name]}
+            for name, value in self.cost.items()
+        }
+        return {"machine": about, "method": self.method, "systems": systems}
+
+
+def instruction_counts(args: argparse.Namespace, runners: Sequence[Runner]) -> Measurement:
+    """kinstr/msg of each system under callgrind, each alone in fresh processes."""
+    counts = (args.callgrind_messages // 4, args.callgrind_messages)
+    if args.callgrind_keep:
+        args.callgrind_keep.mkdir(parents=True, exist_ok=True)
+    cost = {
+        r.system.name: count_instructions(r.system, counts, args.warmup, args.callgrind_keep) / 1000
+        for r in runners
+    }
+    return Measurement(
+        unit="kinstr/msg",
+        key="kinstr_per_msg",
+        cost=cost,
+        method={"callgrind_messages": counts, "warmup": args.warmup},
+        details={name: {} for name in cost},
+        notes=dict.fromkeys(cost, ""),
+    )
+
+
+def timings(args: argparse.Namespace, runners: Sequence[Runner]) -> Measurement:
+    """µs/msg of each system: the median of interleaved rounds."""
+    samples = measure_times(runners, args.messages, args.rounds)
+    cost = {name: statistics.median(values) for name, values in samples.items()}
+    return Measurement(
+        unit="µs/msg",
+        key="us_per_msg",
+        cost=cost,
+        method={"messages": args.messages, "rounds": args.rounds, "clock": "thread CPU time"},
+        details={
+            name: {"msgs_per_s": 1e6 / cost[name], "rounds_us_per_msg": values}
+            for name, values in samples.items()
+        },
+        notes={n: f"(rounds {min(v):.2f}..{max(v):.2f} µs)" for n, v in samples.items()},
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,46 +394,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not check_all(runners):
             return 1
-        result: dict[str, Any] = {"machine": machine(), "systems": {}}
-        if args.callgrind:
-            n2 = args.callgrind_messages
-            counts = (n2 // 4, n2)
-            if args.callgrind_keep:
-                args.callgrind_keep.mkdir(parents=True, exist_ok=True)
-            keep = args.callgrind_keep
-            kinstr = {
-                r.system.name: count_instructions(r.system, counts, args.warmup, keep) / 1000
-                for r in runners
-            }
-            result["method"] = {"callgrind_messages": counts, "warmup": args.warmup}
-            for name, value in kinstr.items():
-                result["systems"][name] = {"kinstr_per_msg": value, "ratio": ratio(kinstr, name)}
-            cost, unit, extra = kinstr, "kinstr/msg", dict.fromkeys(kinstr, "")
-        else:
-            samples = measure_times(runners, args.messages, args.rounds)
-            cost = {name: statistics.median(values) for name, values in samples.items()}
-            result["method"] = {"messages": args.messages, "rounds": args.rounds}
-            for name, values in samples.items():
-                result["systems"][name] = {
-                    "us_per_msg": cost[name],
-                    "msgs_per_s": 1e6 / cost[name],
-                    "ratio": ratio(cost, name),
-                    "rounds_us_per_msg": values,
-                }
-            unit = "µs/msg"
-            extra = {n: f"(rounds {min(v):.2f}..{max(v):.2f} µs)" for n, v in samples.items()}
+        about = machine()
+        measured = instruction_counts(args, runners) if args.callgrind else timings(args, runners)
     finally:
         for runner in runners:
             runner.close()
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(measured.as_json(about), indent=2))
     else:
-        m = result["machine"]
         print(
-            f"{m['date']}; {m['cpu']}; Python {m['python']}, pydantic {m['pydantic']}, "
-            f"Starlette {m['starlette']}; {result['method']}"
+            f"{about['date']}; {about['cpu']}; Python {about['python']}, "
+            f"pydantic {about['pydantic']}, Starlette {about['starlette']}; {measured.method}"
         )
-        print_table(runners, cost, unit, extra)
+        print_table(runners, measured.cost, measured.unit, measured.notes)
+    achieved = ratio(measured.cost, "socketsundso")
+    if args.min_ratio is not None and achieved is not None and achieved < args.min_ratio:
+        print(
+            f"socketsundso reaches {achieved:.1%} of hand-written, below --min-ratio "
+            f"{args.min_ratio:.0%}",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
