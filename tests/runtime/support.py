@@ -13,7 +13,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 
 from socketsundso import WebSocketHandlingEndpoint
 
-__all__ = ["TIMEOUT", "Recorder", "app_of", "connect", "is_error_reply"]
+__all__ = ["TIMEOUT", "Recorder", "app_of", "client_of", "connect", "is_error_reply"]
 
 #: Seconds any test waits for something the server does before failing.
 TIMEOUT = 10.0
@@ -25,9 +25,16 @@ def app_of(endpoint: type[WebSocketHandlingEndpoint], path: str = "/ws") -> Star
 
 
 @contextmanager
+def client_of(endpoint: type[WebSocketHandlingEndpoint]) -> Iterator[TestClient]:
+    """A TestClient for ``endpoint`` at ``/ws``; its connections share one event loop."""
+    with TestClient(app_of(endpoint)) as client:
+        yield client
+
+
+@contextmanager
 def connect(endpoint: type[WebSocketHandlingEndpoint]) -> Iterator[WebSocketTestSession]:
     """One TestClient WebSocket connection to ``endpoint``."""
-    with TestClient(app_of(endpoint)) as client, client.websocket_connect("/ws") as ws:
+    with client_of(endpoint) as client, client.websocket_connect("/ws") as ws:
         yield ws
 
 
