@@ -1,0 +1,103 @@
+"""A small mypy project on disk, checked by the plugin, for the incremental-mode tests."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+from mypy import api
+
+BASE = """
+from socketsundso import WebSocketHandlingEndpoint, on_event
+
+class Presence(WebSocketHandlingEndpoint):
+    @on_event
+    async def on_join(self, room: str) -> None: ...
+"""
+
+CHAT = """
+from socketsundso import on_event
+from base import Presence
+
+class Chat(Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
+#: The module that asserts: it has ``reveal_type``, so mypy re-checks it on every run.
+USE = """
+from chat import Chat
+
+reveal_type(Chat.handlers)
+Chat.handlers["jion"]
+"""
+
+CONFIG = """
+[mypy]
+strict = true
+show_traceback = true
+plugins = mypy_plugin
+"""
+
+
+def handlers_note(*events: str) -> str:
+    """The note ``reveal_type(Chat.handlers)`` prints for ``events``."""
+    literal = " | ".join(f"Literal['{event}']" for event in events)
+    return f'Revealed type is "dict[{literal}, socketsundso.handler.Handler]"'
+
+
+@dataclasses.dataclass
+class Project:
+    """``base.py``, ``chat.py`` and ``use.py`` in ``root``, with a mypy config and a cache dir."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        self.write("mypy.ini", CONFIG)
+        self.write("base.py", BASE)
+        self.write("chat.py", CHAT)
+        self.write("use.py", USE)
+
+    @property
+    def files(self) -> list[str]:
+        """The project's modules, as paths for mypy's command line."""
+        return [str(self.root / name) for name in ("base.py", "chat.py", "use.py")]
+
+    @property
+    def options(self) -> list[str]:
+        """Command-line options: the config and the one cache directory all runs share."""
+        return [
+            "--config-file",
+            str(self.root / "mypy.ini"),
+            "--cache-dir",
+            str(self.root / ".mypy_cache"),
+            "--no-error-summary",
+        ]
+
+    def write(self, name: str, text: str) -> None:
+        """Write a module (or the config), dedented."""
+        (self.root / name).write_text(textwrap.dedent(text))
+
+    def append(self, name: str, text: str) -> None:
+        """Add code at the end of a module."""
+        path = self.root / name
+        path.write_text(path.read_text() + textwrap.dedent(text))
+
+    def check(self, *extra: str) -> list[str]:
+        """Run mypy in this process; its output lines, with paths made relative."""
+        stdout, stderr, _ = api.run([*self.options, *extra, *self.files])
+        assert not stderr, stderr
+        return [line.replace(f"{self.root}/", "") for line in stdout.splitlines()]
+
+
+def expected(*events: str, jion_error: bool = True) -> list[str]:
+    """What mypy says about ``use.py`` when ``Chat`` handles ``events``."""
+    keys = ", ".join(f"'{event}'" for event in events)
+    lines = [f"use.py:4: note: {handlers_note(*events)}"]
+    if jion_error:
+        lines.append(
+            f"use.py:5: error: Invalid index type \"Literal['jion']\" for "
+            f'"dict[Literal[{keys}], Handler]"; expected type "Literal[{keys}]"  [index]'
+        )
+    return lines

@@ -1,0 +1,70 @@
+"""The plugin under ``dmypy``: the daemon's fine-grained updates keep the Literal right."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mypy_plugin.guard import DEBUG_VARIABLE
+
+from .support import Project, expected
+
+#: Seconds one dmypy command may take (a cold start imports pydantic and Starlette).
+TIMEOUT = 180
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[tuple[Project, list[str]]]:
+    """A project and the ``dmypy`` command prefix for it; the daemon is stopped after."""
+    project = Project(tmp_path)
+    dmypy = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(tmp_path / "dmypy.json")]
+    yield project, dmypy
+    subprocess.run([*dmypy, "kill"], capture_output=True, timeout=TIMEOUT, check=False)
+
+
+def run(project: Project, dmypy: list[str]) -> list[str]:
+    """``dmypy run`` on the project; the output lines with paths made relative."""
+    env = {**os.environ, DEBUG_VARIABLE: "1"}
+    completed = subprocess.run(
+        [*dmypy, "run", "--", *project.options, *project.files],
+        capture_output=True,
+        text=True,
+        cwd=project.root,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    lines = completed.stdout.replace(f"{project.root}/", "").splitlines()
+    return [line for line in lines if not line.startswith("Daemon")]
+
+
+def test_the_daemon_follows_edits(daemon: tuple[Project, list[str]]) -> None:
+    project, dmypy = daemon
+    assert run(project, dmypy) == expected("join", "say")
+    assert run(project, dmypy) == expected("join", "say")
+    project.append(
+        "base.py",
+        """
+        @Presence.on_event
+        async def on_ping() -> None: ...
+        """,
+    )
+    assert run(project, dmypy) == expected("join", "ping", "say")
+    project.write(
+        "chat.py",
+        """
+        from socketsundso import on_event
+        from base import Presence
+
+        class Chat(Presence):
+            @on_event("join")
+            async def rejoin(self) -> None: ...
+        """,
+    )
+    assert run(project, dmypy) == expected("ping", "join")
