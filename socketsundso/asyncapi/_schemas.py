@@ -142,7 +142,8 @@ class SchemaSet:
             return ref
         if schema.get("additionalProperties") is False:
             closed = copy.deepcopy(schema)
-            closed["properties"]["id"] = self.schemas[OWN_PREFIX + "ReplyId"]["properties"]["id"]
+            reply_id = self.schemas[OWN_PREFIX + "ReplyId"]["properties"]["id"]
+            closed["properties"]["id"] = copy.deepcopy(reply_id)
             return closed
         return {"allOf": [ref, _ref(OWN_PREFIX + "ReplyId")]}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
@@ -26,22 +27,6 @@ STYLESHEET_FILE = "default.min.css"
 _CDN = "https://unpkg.com/@asyncapi"
 CDN_SCRIPT = f"{_CDN}/web-component@{WEB_COMPONENT_VERSION}/lib/{SCRIPT_FILE}"
 CDN_STYLESHEET = f"{_CDN}/react-component@{WEB_COMPONENT_VERSION}/styles/{STYLESHEET_FILE}"
-
-
-class App(Protocol):
-    """What ``mount_asyncapi`` needs of an app: Starlette's and FastAPI's ``add_route``."""
-
-    routes: Any
-
-    def add_route(
-        self,
-        path: str,
-        route: Callable[[Request], Any],
-        methods: list[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
-        """Add an HTTP route."""
 
 
 def asyncapi_html(*, title: str, schema_url: str, script_url: str, stylesheet_url: str) -> str:
@@ -70,7 +55,7 @@ def asyncapi_html(*, title: str, schema_url: str, script_url: str, stylesheet_ur
 
 
 def mount_asyncapi(
-    app: App,
+    app: Starlette,
     source: object = None,
     *,
     path: str | None = None,
@@ -154,7 +139,7 @@ def _assets(directory: Path) -> Mapping[str, Path]:
     return files
 
 
-def _serve_assets(app: App, prefix: str, files: Mapping[str, Path]) -> tuple[str, str]:
+def _serve_assets(app: Starlette, prefix: str, files: Mapping[str, Path]) -> tuple[str, str]:
     """Add a route for each asset file under ``prefix``; return the script's and CSS's URLs."""
     for name, file in files.items():
 

@@ -24,8 +24,8 @@ def _installed() -> bool:
     hidden = CHECKER / "node_modules" / ".package-lock.json"
     if not hidden.is_file():
         return False
-    locked = json.loads((CHECKER / "package-lock.json").read_text())["packages"]
-    present = json.loads(hidden.read_text())["packages"]
+    locked: dict[str, Any] = json.loads((CHECKER / "package-lock.json").read_text())["packages"]
+    present: dict[str, Any] = json.loads(hidden.read_text())["packages"]
     return {key: value for key, value in locked.items() if key} == present
 
 

@@ -203,7 +203,7 @@ def test_app_routes_become_channels() -> None:
 
 def test_fastapi_app() -> None:
     api = FastAPI()
-    api.router.add_websocket_route("/chat", Chat)
+    api.router.routes.append(WebSocketRoute("/chat", Chat))
     document = asyncapi_document(api)
     assert document["channels"]["chat"]["address"] == "/chat"
     assert document["info"]["title"] == "Chat"

@@ -51,7 +51,7 @@ def test_serves_the_apps_own_document(fake_assets: Path) -> None:
 def test_routes_added_after_mounting_are_documented() -> None:
     app = Starlette()
     mount_asyncapi(app, html_path=None)
-    app.router.add_websocket_route("/shop", Shop)
+    app.router.routes.append(WebSocketRoute("/shop", Shop))
     with TestClient(app) as client:
         document = client.get("/asyncapi.json").json()
         assert document["channels"]["shop"]["address"] == "/shop"

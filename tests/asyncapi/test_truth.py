@@ -46,7 +46,7 @@ def test_messages_and_replies_match_their_schemas(
     client: TestClient, request_id: str | int | None
 ) -> None:
     echo = {} if request_id is None else {"id": request_id}
-    exchanges = [
+    exchanges: list[tuple[dict[str, Any], str]] = [
         ({**ORDER, **echo}, "place_order"),
         ({"type": "ping", **echo}, "ping"),
         ({"type": "price", "sku": "ABC-1234", **echo}, "price"),
