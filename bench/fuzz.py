@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import anyio
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -76,7 +78,7 @@ def over_socket() -> tuple[Exchange, Callable[[], None]]:
                 await ws.send(data)
             await ws.send(json.dumps(FINAL))
             replies: list[str] = []
-            async with asyncio.timeout(30):
+            with anyio.fail_after(30):
                 while len(replies) <= len(sent):
                     reply = await ws.recv()
                     replies.append(reply if isinstance(reply, str) else reply.decode())

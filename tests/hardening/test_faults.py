@@ -165,7 +165,7 @@ async def test_server_shutdown_closes_every_connection_and_runs_on_disconnect_fo
         await asyncio.to_thread(stack.close)  # stop uvicorn while the clients keep running
 
     async def closed_code(ws: ClientConnection) -> int | None:
-        async with asyncio.timeout(NOTICE):
+        with anyio.fail_after(NOTICE):
             await ws.wait_closed()
         return ws.close_code
 

@@ -63,7 +63,7 @@ async def test_a_handshake_from_a_foreign_origin_is_refused_with_403(origin: str
 @pytest.mark.parametrize("origin", [SITE, None], ids=["allowed", "missing"])
 async def test_an_allowed_or_missing_origin_connects(origin: str | None) -> None:
     with serve(app_of(SameSite)) as url:
-        async with connect(f"{url}/ws", origin=origin and Origin(origin)) as ws:
+        async with connect(f"{url}/ws", origin=Origin(origin) if origin else None) as ws:
             await ws.send(json.dumps({"type": "ping", "n": 7}))
             assert json.loads(await ws.recv()) == {"type": "ping", "n": 7}
 
@@ -116,7 +116,7 @@ async def test_over_a_socket_a_large_frame_is_refused_by_size_and_a_huge_one_by_
             await ws.send(json.dumps({"type": "ping", "n": 5}))
             assert json.loads(await ws.recv()) == {"type": "ping", "n": 5}
             await ws.send("x" * 200_000)
-            async with asyncio.timeout(10):
+            with anyio.fail_after(10):
                 await ws.wait_closed()
             assert ws.close_code == 1009  # message too big, closed by uvicorn
 
@@ -258,7 +258,7 @@ async def test_a_quiet_connection_is_closed_with_1000_and_an_active_one_is_not()
                 await ws.send(json.dumps({"type": "ping", "n": n}))
                 assert json.loads(await ws.recv()) == {"type": "ping", "n": n}
                 await asyncio.sleep(0.15)
-            async with asyncio.timeout(10):
+            with anyio.fail_after(10):
                 with pytest.raises(ConnectionClosedOK):
                     await ws.recv()
             assert ws.close_code == status.WS_1000_NORMAL_CLOSURE
