@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio
 import pytest
@@ -174,6 +174,56 @@ async def test_server_shutdown_closes_every_connection_and_runs_on_disconnect_fo
     assert all(code in (1000, 1001, 1012) for code in codes), codes
     assert len(journal.disconnects) == 5
     assert errors_logged(caplog) == []
+
+
+# --- a client that stops reading -------------------------------------------------------
+
+
+class Mirror(WebSocketHandlingEndpoint):
+    """Answers each message with its own 1 KiB padding, counting what it handled."""
+
+    handled: ClassVar[list[int]] = []
+
+    @on_event
+    async def mirror(self, seq: int, pad: str) -> dict[str, Any]:
+        """Send the padding back."""
+        self.handled.append(seq)
+        return {"seq": seq, "pad": pad}
+
+
+@pytest.mark.anyio
+async def test_a_client_that_stops_reading_is_held_back_and_then_gets_every_answer() -> None:
+    """Backpressure: the server stops reading instead of buffering answers without bound.
+
+    20,000 messages of 1 KiB each way (20 MiB, more than loopback's socket buffers
+    hold): while the client reads nothing, the server stops handling and the
+    client's sends stall; once it reads, every answer comes, in order.
+    """
+    count, pad = 20_000, "x" * 1024
+    Mirror.handled.clear()
+    with serve(app_of(Mirror)) as url:
+        async with connect(f"{url}/ws", compression=None, max_queue=16) as ws:
+
+            async def send_all() -> None:
+                for seq in range(count):
+                    await ws.send(json.dumps({"type": "mirror", "seq": seq, "pad": pad}))
+
+            sender = asyncio.create_task(send_all())
+            before = -1
+            for _ in range(60):  # until the server stops handling (at most 30 s)
+                await asyncio.sleep(0.5)
+                if len(Mirror.handled) == before or sender.done():
+                    break
+                before = len(Mirror.handled)
+            held_at = len(Mirror.handled)
+            assert not sender.done(), "the client sent everything while reading nothing"
+            assert held_at < count
+            with anyio.fail_after(120):
+                for seq in range(count):
+                    assert json.loads(await ws.recv()) == {"type": "mirror", "seq": seq, "pad": pad}
+                await sender
+    print(f"server held at {held_at} of {count} messages until the client read")
+    assert Mirror.handled == list(range(count))
 
 
 # --- a handler's bad return value ---------------------------------------------------------
