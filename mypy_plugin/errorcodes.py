@@ -32,10 +32,6 @@ RESPONSE_TYPE: Final = ErrorCode(
     "A handler returns a model its response_model does not accept",
     _CATEGORY,
 )
-#: A typed test client sends an event the endpoint doesn't handle.
-UNKNOWN_EVENT: Final = ErrorCode(
-    "socketsundso-unknown-event", "An event the endpoint does not handle", _CATEGORY
-)
 #: The plugin itself failed on some code: a bug to report, never a crash of mypy.
 INTERNAL: Final = ErrorCode(
     "socketsundso-internal", "The socketsundso plugin failed on this code", _CATEGORY

@@ -74,9 +74,11 @@ class SocketsundsoPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """Typed test clients: ``send_event`` takes the endpoint's events and fields."""
         if fullname in fullnames.SEND_EVENT:
-            return guard(sessions.send_event_signature, _default_signature, debug=self._debug)
+            return guard(self._send_event_signature, _default_signature, debug=self._debug)
         return None
 
+    def _send_event_signature(self, ctx: MethodSigContext) -> FunctionLike:
+        return sessions.send_event_signature(ctx, self.lookup_fully_qualified)
 
     def _is_endpoint_on_event(self, fullname: str) -> bool:
         """Whether ``fullname`` is ``<endpoint class>.on_event``, the runtime's classmethod.

@@ -27,11 +27,16 @@ from mypy.nodes import (
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
-from mypy.types import LiteralType, Type, TypeType, UnionType
+from mypy.types import TypeType
 
 from mypy_plugin import errorcodes, fullnames
 from mypy_plugin.transformers.event_names import attached_to, event_of, marking_decorator
-from mypy_plugin.transformers.metadata import EndpointEvents, read_events, write_events
+from mypy_plugin.transformers.metadata import (
+    EndpointEvents,
+    event_type,
+    read_events,
+    write_events,
+)
 
 #: The attributes re-typed on each endpoint class.
 HANDLERS: Final = "handlers"
@@ -50,7 +55,9 @@ def transform_endpoint(ctx: ClassDefContext) -> None:
     events.extend(body)
     # ``Chat.on_event`` updates the class's dict: an inherited event keeps its place.
     events.extend(event for event in own.names if event in own.attached and event not in events)
-    result = EndpointEvents(events, is_open=inherited.is_open or own.is_open)
+    functions = dict(inherited.functions)
+    functions.update(own.functions)
+    result = EndpointEvents(events, is_open=inherited.is_open or own.is_open, functions=functions)
     write_events(info, result)
     _retype_attributes(ctx, result)
 
@@ -58,6 +65,7 @@ def transform_endpoint(ctx: ClassDefContext) -> None:
 def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
     """The events of the bases, or ``None`` after deferring for a base not analysed yet."""
     names: dict[str, None] = {}
+    functions: dict[str, str] = {}
     is_open = False
     for base in reversed(ctx.cls.info.mro[1:]):
         if not any(b.fullname == fullnames.ENDPOINT for b in base.mro):
@@ -73,23 +81,32 @@ def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
             is_open = True
             continue
         names.update(dict.fromkeys(events.names))
+        functions.update(events.functions)
         is_open = is_open or events.is_open
-    return EndpointEvents(list(names), is_open=is_open)
+    return EndpointEvents(list(names), is_open=is_open, functions=functions)
 
 
 @dataclasses.dataclass
 class _OwnEvents:
     """What one class declares: its events in order, the ``def`` of each.
 
-    ``attached``: the events of functions attached after the class body.
+    ``attached``: the events of functions attached after the class body; ``functions``:
+    each event's function by fullname (given, as a later statement is not analysed yet).
     """
 
     names: dict[str, FuncDef] = dataclasses.field(default_factory=dict)
+    functions: dict[str, str] = dataclasses.field(default_factory=dict)
     attached: set[str] = dataclasses.field(default_factory=set)
     is_open: bool = False
 
     def add(
-        self, ctx: ClassDefContext, event: str | None, func: FuncDef, *, attached: bool = False
+        self,
+        ctx: ClassDefContext,
+        event: str | None,
+        func: FuncDef,
+        fullname: str,
+        *,
+        attached: bool = False,
     ) -> None:
         """Record ``func`` as the handler of ``event``; report a second one for one event."""
         if event is None:
@@ -103,6 +120,7 @@ class _OwnEvents:
             )
         elif event:
             self.names[event] = func
+            self.functions[event] = fullname
             if attached:
                 self.attached.add(event)
 
@@ -114,7 +132,8 @@ def _own_events(ctx: ClassDefContext) -> _OwnEvents:
         if isinstance(stmt, Decorator):
             expr = marking_decorator(stmt)
             if expr is not None:
-                own.add(ctx, event_of(expr, stmt.func.name), stmt.func)
+                fullname = f"{ctx.cls.info.fullname}.{stmt.func.name}"
+                own.add(ctx, event_of(expr, stmt.func.name), stmt.func, fullname)
         elif _declares_handlers(stmt):
             # A handler under ``if``/``try``/``with``: which one exists is known at runtime only.
             own.is_open = True
@@ -123,7 +142,9 @@ def _own_events(ctx: ClassDefContext) -> _OwnEvents:
             if isinstance(stmt, Decorator):
                 expr = marking_decorator(stmt)
                 if expr is not None and attached_to(expr) == ctx.cls.name:
-                    own.add(ctx, event_of(expr, stmt.func.name), stmt.func, attached=True)
+                    fullname = f"{ctx.api.cur_mod_id}.{stmt.func.name}"
+                    event = event_of(expr, stmt.func.name)
+                    own.add(ctx, event, stmt.func, fullname, attached=True)
     return own
 
 
@@ -152,15 +173,10 @@ def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
     message = api.lookup_fully_qualified_or_none(fullnames.EVENT_MESSAGE)
     if handler is None or message is None:
         return
-    str_type = api.named_type("builtins.str")
-    event_type: Type = str_type
-    if events.names and not events.is_open:
-        event_type = UnionType.make_union(
-            [LiteralType(name, fallback=str_type) for name in events.names]
-        )
-    handlers_type = api.named_type("builtins.dict", [event_type, handler])
+    key = event_type(events, api.named_type("builtins.str"))
+    handlers_type = api.named_type("builtins.dict", [key, handler])
     add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
-    message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [event_type]))
+    message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [key]))
     add_attribute_to_class(
         api,
         ctx.cls,

@@ -50,13 +50,13 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
             func,
             code=errorcodes.EMPTY_EVENT,
         )
-    for argument in _message_parameters(func):
+    for argument in message_parameters(func):
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
         _check_response(ctx, func, ctx.arg_types[0][0], response_model)
 
 
-def _message_parameters(func: FuncDef) -> list[Argument]:
+def message_parameters(func: FuncDef) -> list[Argument]:
     """The parameters a message fills: all but ``self`` of an endpoint method."""
     if func.info is FUNC_NO_INFO or func.is_static:
         return list(func.arguments)

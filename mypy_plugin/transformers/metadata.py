@@ -10,6 +10,7 @@ import dataclasses
 from typing import Final
 
 from mypy.nodes import TypeInfo
+from mypy.types import Instance, LiteralType, Type, UnionType
 
 #: Key of the plugin's entry in ``TypeInfo.metadata``.
 METADATA_KEY: Final = "socketsundso"
@@ -17,15 +18,24 @@ METADATA_KEY: Final = "socketsundso"
 
 @dataclasses.dataclass(frozen=True)
 class EndpointEvents:
-    """An endpoint's events in runtime order; ``is_open``: some names are unknown statically."""
+    """An endpoint's events in runtime order; ``is_open``: some names are unknown statically.
+
+    ``functions`` maps each event to its handler function's fullname (for the typed
+    test clients, which check a message's fields against the handler's parameters).
+    """
 
     names: list[str]
     is_open: bool = False
+    functions: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def write_events(info: TypeInfo, events: EndpointEvents) -> None:
     """Store ``events`` on ``info`` (replacing what an earlier pass stored)."""
-    info.metadata[METADATA_KEY] = {"events": list(events.names), "open": events.is_open}
+    info.metadata[METADATA_KEY] = {
+        "events": list(events.names),
+        "open": events.is_open,
+        "functions": dict(events.functions),
+    }
 
 
 def read_events(info: TypeInfo) -> EndpointEvents | None:
@@ -36,4 +46,18 @@ def read_events(info: TypeInfo) -> EndpointEvents | None:
     names = data.get("events")
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
-    return EndpointEvents(list(names), is_open=bool(data.get("open")))
+    functions = data.get("functions")
+    if not isinstance(functions, dict):
+        functions = {}
+    return EndpointEvents(
+        list(names),
+        is_open=bool(data.get("open")),
+        functions={str(event): str(name) for event, name in functions.items()},
+    )
+
+
+def event_type(events: EndpointEvents, str_type: Instance) -> Type:
+    """The type of an event name of this endpoint: the Literal of its events, else ``str``."""
+    if events.is_open or not events.names:
+        return str_type
+    return UnionType.make_union([LiteralType(name, fallback=str_type) for name in events.names])

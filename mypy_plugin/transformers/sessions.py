@@ -1,11 +1,110 @@
-"""Typed test clients: ``send_event`` checked against the endpoint's events (issue 5)."""
+"""Typed test clients: ``send_event`` checked against the endpoint's events and fields.
+
+``EventSession[Chat].send_event(event, /, **fields)`` is declared with ``event: str``
+and any fields. For an endpoint whose events are known, the plugin narrows ``event``
+to their Literal (an unknown event is an ``arg-type`` error) and, for a string
+literal event, replaces ``**fields`` with that handler's parameters as keyword
+arguments (plus the optional request ``id``), so a missing, unknown or mistyped
+field is an error at the call.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_OPT,
+    ARG_POS,
+    ArgKind,
+    Decorator,
+    StrExpr,
+    SymbolTableNode,
+)
 from mypy.plugin import MethodSigContext
-from mypy.types import FunctionLike
+from mypy.types import CallableType, FunctionLike, Instance, NoneType, UnionType, get_proper_type
+
+from mypy_plugin.transformers.handlers import message_parameters
+from mypy_plugin.transformers.metadata import EndpointEvents, event_type, read_events
+
+#: Name of the request-id keyword ``send_event`` accepts beside the handler's fields.
+REQUEST_ID = "id"
+#: How a handler's parameter is passed to ``send_event``: by keyword, keeping its default.
+_AS_KEYWORD = {ARG_POS: ARG_NAMED, ARG_OPT: ARG_NAMED_OPT, ARG_NAMED: ARG_NAMED}
 
 
-def send_event_signature(ctx: MethodSigContext) -> FunctionLike:
-    """Placeholder until socketsundso.testing exists."""
-    return ctx.default_signature
+#: Finds a symbol by fullname in the whole build (the plugin's ``lookup_fully_qualified``).
+Lookup = Callable[[str], SymbolTableNode | None]
+
+
+def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
+    """``send_event``'s signature for this session's endpoint and this call's event."""
+    signature = ctx.default_signature
+    session = ctx.type
+    if not isinstance(session, Instance) or not session.args:
+        return signature
+    endpoint = get_proper_type(session.args[0])
+    if not isinstance(endpoint, Instance):
+        return signature
+    events = read_events(endpoint.type)
+    if events is None or events.is_open or not events.names:
+        return signature
+    literal = event_type(events, ctx.api.named_generic_type("builtins.str", []))
+    narrowed = signature.copy_modified(arg_types=[literal, *signature.arg_types[1:]])
+    handler = _handler_signature(ctx, events, lookup)
+    if handler is None:
+        return narrowed
+    return _with_fields(ctx, narrowed, handler)
+
+
+def _handler_signature(
+    ctx: MethodSigContext, events: EndpointEvents, lookup: Lookup
+) -> CallableType | None:
+    """The handler's fields as a callable (``self`` dropped), for a literal event argument."""
+    if not ctx.args or len(ctx.args[0]) != 1 or not isinstance(ctx.args[0][0], StrExpr):
+        return None
+    function = events.functions.get(ctx.args[0][0].value)
+    symbol = lookup(function) if function else None
+    if symbol is None or not isinstance(symbol.node, Decorator):
+        return None
+    func = symbol.node.func
+    declared = func.type
+    if not isinstance(declared, CallableType) or len(declared.arg_types) != len(func.arguments):
+        return None
+    skipped = len(func.arguments) - len(message_parameters(func))
+    return declared.copy_modified(
+        arg_types=declared.arg_types[skipped:],
+        arg_kinds=declared.arg_kinds[skipped:],
+        arg_names=declared.arg_names[skipped:],
+    )
+
+
+def _with_fields(
+    ctx: MethodSigContext, signature: CallableType, handler: CallableType
+) -> CallableType:
+    """``signature`` with ``**fields`` replaced by the handler's parameters, by keyword."""
+    kinds: list[ArgKind] = []
+    for kind in handler.arg_kinds:
+        keyword = _AS_KEYWORD.get(kind)
+        if keyword is None:  # *args/**kwargs: reported on the handler; keep **fields
+            return signature
+        kinds.append(keyword)
+    names = list(handler.arg_names)
+    types = list(handler.arg_types)
+    if REQUEST_ID not in names:
+        request_id = UnionType.make_union(
+            [
+                ctx.api.named_generic_type("builtins.str", []),
+                ctx.api.named_generic_type("builtins.int", []),
+                NoneType(),
+            ]
+        )
+        kinds.append(ARG_NAMED_OPT)
+        names.append(REQUEST_ID)
+        types.append(request_id)
+    return signature.copy_modified(
+        arg_types=[signature.arg_types[0], *types],
+        arg_kinds=[signature.arg_kinds[0], *kinds],
+        arg_names=[signature.arg_names[0], *names],
+    )
