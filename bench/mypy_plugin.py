@@ -1,0 +1,163 @@
+"""How much the mypy plugin costs: mypy on a generated project, with and without it.
+
+Generates 200 endpoint classes with 10 handlers each (20 modules of 10 classes, in
+every decorator form, with parameters, response models, and subclasses), then runs
+mypy in a subprocess on it, with and without ``plugins = mypy_plugin``, on a cold cache
+(fresh cache directory) and on a warm one (a second run, nothing changed). Prints the
+median time of each and the with/without ratios. Goal: at most 1.15 cold, about 1.0 warm.
+
+    .venv/bin/python bench/mypy_plugin.py [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+MODULES = 20
+CLASSES_PER_MODULE = 10
+HANDLERS_PER_CLASS = 10
+
+CONFIG = """
+[mypy]
+strict = true
+python_version = 3.10
+{plugins}
+"""
+
+
+def handler_source(index: int) -> str:
+    """One handler, in one of the decorator forms the runtime accepts."""
+    form = index % 4
+    if form == 0:
+        return f"""
+    @on_event
+    async def on_event_{index}(self, room: str, count: int = 0) -> None: ...
+"""
+    if form == 1:
+        return f"""
+    @on_event("named_{index}")
+    def handler_{index}(self, text: str) -> dict[str, str]:
+        return {{"text": text}}
+"""
+    if form == 2:
+        return f"""
+    @on_event(response_model=Reply)
+    async def handle_reply_{index}(self, text: str) -> Reply:
+        return Reply(text=text)
+"""
+    return f"""
+    @on_event("full_{index}", response_model=Reply)
+    async def full_{index}(self, text: str, *, loud: bool = False) -> Reply | None:
+        return None
+"""
+
+
+def module_source(module: int) -> str:
+    """A module of endpoint classes; every other class subclasses the one before it."""
+    parts = [
+        "from pydantic import BaseModel\n",
+        "from socketsundso import WebSocketHandlingEndpoint, on_event\n\n\n",
+        "class Reply(BaseModel):\n    text: str\n",
+    ]
+    for number in range(CLASSES_PER_MODULE):
+        base = f"Endpoint{number - 1}" if number % 2 else "WebSocketHandlingEndpoint"
+        parts.append(f"\n\nclass Endpoint{number}({base}):\n")
+        first = number * HANDLERS_PER_CLASS
+        parts.extend(handler_source(first + i) for i in range(HANDLERS_PER_CLASS))
+    parts.append(
+        textwrap.dedent(
+            """
+
+            def use(endpoint: type[Endpoint9]) -> None:
+                endpoint.handlers["event_80"]
+                message = endpoint.event_message_model.model_validate({})
+                print(message.type)
+            """
+        )
+    )
+    return "".join(parts)
+
+
+def generate(root: Path) -> list[str]:
+    """Write the project under ``root``; the module paths to check."""
+    package = root / "project"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for module in range(MODULES):
+        (package / f"endpoints_{module}.py").write_text(module_source(module))
+    for name, plugins in (("with", "plugins = mypy_plugin"), ("without", "")):
+        (root / f"mypy-{name}.ini").write_text(CONFIG.format(plugins=plugins))
+    return [str(package)]
+
+
+def run_mypy(root: Path, config: str, cache: Path, targets: list[str]) -> float:
+    """Seconds one mypy run takes; fails loudly if mypy reports errors."""
+    command = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--config-file",
+        str(root / config),
+        "--cache-dir",
+        str(cache),
+        *targets,
+    ]
+    start = time.perf_counter()
+    completed = subprocess.run(
+        command, cwd=root, capture_output=True, text=True, timeout=900, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"mypy failed ({config}):\n{completed.stdout}{completed.stderr}")
+    return elapsed
+
+
+def measure(root: Path, targets: list[str], repeat: int) -> dict[tuple[str, str], float]:
+    """Median seconds of each (plugin, cache) combination, runs interleaved."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for attempt in range(repeat):
+        for name in ("without", "with"):
+            cache = root / f"cache-{name}-{attempt}"
+            cold = run_mypy(root, f"mypy-{name}.ini", cache, targets)
+            warm = run_mypy(root, f"mypy-{name}.ini", cache, targets)
+            times.setdefault((name, "cold"), []).append(cold)
+            times.setdefault((name, "warm"), []).append(warm)
+            shutil.rmtree(cache)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def main() -> None:
+    """Generate, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per combination")
+    parser.add_argument("--keep", type=Path, help="generate the project here and keep it")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="socketsundso-mypy-bench-"))
+    try:
+        targets = generate(root)
+        print(
+            f"{MODULES * CLASSES_PER_MODULE} endpoint classes x {HANDLERS_PER_CLASS} handlers, "
+            f"median of {args.repeat} runs"
+        )
+        medians = measure(root, targets, args.repeat)
+        for cache in ("cold", "warm"):
+            without, with_plugin = medians[("without", cache)], medians[("with", cache)]
+            print(
+                f"{cache} cache: without plugin {without:6.2f} s, with plugin "
+                f"{with_plugin:6.2f} s, ratio {with_plugin / without:.3f}"
+            )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
