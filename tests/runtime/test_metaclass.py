@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+import warnings
 from typing import Any
 
 import pytest
@@ -231,6 +232,74 @@ def test_signatures_a_message_cannot_fill_are_refused(method: Any) -> None:
         type(WebSocketHandlingEndpoint)(
             "Bad", (WebSocketHandlingEndpoint,), {method.__name__: on_event(method)}
         )
+
+
+async def private_field(self: object, _private: int) -> None: ...
+
+
+async def private_field_with_default(self: object, _private: int = 0) -> None: ...
+
+
+async def model_config_field(self: object, model_config: int) -> None: ...
+
+
+async def model_config_field_with_default(self: object, model_config: int = 0) -> None: ...
+
+
+async def model_method_field(self: object, model_dump: int) -> None: ...
+
+
+NOT_A_FIELD = (
+    "BUG: pydantic makes no field of this parameter: the class is made, a message can't fill it"
+)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        pytest.param(private_field, marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD)),
+        pytest.param(
+            private_field_with_default,
+            marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD),
+        ),
+        model_config_field,
+        pytest.param(
+            model_config_field_with_default,
+            marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD),
+        ),
+        pytest.param(
+            model_method_field,
+            marks=pytest.mark.xfail(
+                strict=True, reason="BUG: pydantic's ValueError escapes instead of a TypeError"
+            ),
+        ),
+    ],
+)
+def test_parameters_pydantic_cannot_make_fields_of_are_refused(method: Any) -> None:
+    """Names pydantic keeps for itself: the class is not made, the error names the handler."""
+    with pytest.raises(TypeError, match=method.__name__):
+        type(WebSocketHandlingEndpoint)(
+            "Bad", (WebSocketHandlingEndpoint,), {method.__name__: on_event(method)}
+        )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a parameter named like a BaseModel attribute makes pydantic warn",
+)
+def test_parameters_named_like_model_attributes_are_plain_fields() -> None:
+    """``json``, ``copy``, ``schema``... are ordinary wire field names; no warning, they work."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        class Shadowing(WebSocketHandlingEndpoint):
+            @on_event
+            async def save(self, json: str, copy: bool = False) -> dict[str, Any]:
+                return {"json": json, "copy": copy}
+
+    with connect(Shadowing) as ws:
+        ws.send_json({"type": "save", "json": "{}", "copy": True})
+        assert ws.receive_json() == {"type": "save", "json": "{}", "copy": True}
 
 
 def test_an_attached_function_with_a_bad_signature_is_refused() -> None:
