@@ -89,13 +89,20 @@ def build_message_model(
 def build_response_model(event: str, response_model: type[BaseModel] | None) -> type[BaseModel]:
     """The model a handler's return value is validated into; it always has a ``type``.
 
-    Without a ``response_model`` that is a model allowing any field. A given model
-    that declares ``type`` itself is used as it is; otherwise a subclass adds
-    ``type`` with the event name as default, so every answer says what it answers.
+    Without a ``response_model`` that is a model allowing any field but ``id``. A
+    given model that declares ``type`` itself is used as it is; otherwise a subclass
+    adds ``type`` with the event name as default, so every answer says what it
+    answers. A model declaring ``id`` raises ``TypeError``: a reply's ``id`` is the
+    echoed request id.
     """
     if response_model is None:
         return create_model(
             f"{camel_case(event)}Response", __base__=DefaultResponse, type=(str, event)
+        )
+    if "id" in response_model.model_fields:
+        raise TypeError(
+            f"response_model {response_model.__name__} of event {event!r} has a field 'id', "
+            "which in a reply is the echoed request id; rename the field"
         )
     if "type" in response_model.model_fields:
         return response_model

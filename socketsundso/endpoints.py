@@ -8,8 +8,14 @@ from collections.abc import Callable, Collection, Generator
 from typing import Annotated, Any, ClassVar, Literal, Union, overload
 
 import anyio
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError, from_json, to_json
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic_core import (
+    PydanticCustomError,
+    PydanticSerializationError,
+    SchemaValidator,
+    from_json,
+    to_json,
+)
 from starlette import status
 from starlette.exceptions import WebSocketException
 from starlette.types import Message, Receive, Scope, Send
@@ -24,11 +30,21 @@ __all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
 
 logger = logging.getLogger("socketsundso")
 
-#: Parses a message's envelope for an endpoint that handles no events (to say why).
-_ENVELOPE: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(WebSocketEventMessage)
 
-#: Default ``max_message_size``: 1 MiB.
+def _refuse_every_event(message: WebSocketEventMessage[str]) -> WebSocketEventMessage[str]:
+    raise PydanticCustomError("union_tag_invalid", "Unknown event {tag!r}", {"tag": message.type})
+
+
+#: Validates messages for an endpoint that handles no events: each one is refused.
+_NO_EVENTS: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(
+    Annotated[WebSocketEventMessage[str], AfterValidator(_refuse_every_event)]
+)
+
+#: What ``on_receive`` may raise that is told to the client instead of closing with 1011.
+_CLIENT_ERRORS = (MessageError, ValidationError, ResponseError, PydanticSerializationError)
+
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
+"""Default ``max_message_size``: 1 MiB."""
 
 
 class HandlingEndpointMeta(type):
@@ -89,26 +105,27 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     handler that fails unexpectedly closes the connection with 1011.
     """
 
-    #: Every event this class handles, mapped to its handler (bound, on an instance).
     handlers: dict[str, Handler] = {}  # noqa: RUF012 (replaced per class and per instance)
-    #: A message of any of this class's events: ``type`` is the ``Literal`` of them all.
+    """Every event this class handles, mapped to its handler (bound, on an instance)."""
     event_message_model: ClassVar[type[WebSocketEventMessage[Any]]] = WebSocketEventMessage
-    #: Largest message accepted, in bytes (UTF-8 for text frames); larger ones get an error.
+    """A message of any of this class's events: ``type`` is the ``Literal`` of them all."""
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
-    #: ``Origin`` headers a handshake may carry (exact, e.g. ``"https://example.com"``);
-    #: others are refused with HTTP 403. ``None`` allows every origin: unsafe for apps
-    #: that authenticate with cookies (cross-site WebSocket hijacking). A handshake
-    #: without ``Origin`` (not from a browser) is allowed.
+    """Largest message accepted, in bytes (UTF-8 for text frames); larger ones get an error."""
     allowed_origins: ClassVar[Collection[str] | None] = None
-    #: Messages per second one connection may send; ``None``: no limit.
+    """``Origin`` headers a handshake may carry (exact, e.g. ``"https://example.com"``);
+    others are refused with HTTP 403. ``None`` allows every origin: unsafe for apps
+    that authenticate with cookies (cross-site WebSocket hijacking). A handshake
+    without ``Origin`` (not from a browser) is allowed.
+    """
     rate_limit: ClassVar[RateLimit | None] = None
-    #: Seconds a handler may run before it is cancelled and the client told; ``None``: no limit.
+    """Messages per second one connection may send; ``None``: no limit."""
     handler_timeout: ClassVar[float | None] = None
-    #: Seconds without a message after which the connection is closed (1000); ``None``: never.
+    """Seconds a handler may run before it is cancelled and the client told; ``None``: no limit."""
     idle_timeout: ClassVar[float | None] = None
+    """Seconds without a message after which the connection is closed (1000); ``None``: never."""
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
-    _message_adapter: ClassVar[TypeAdapter[WebSocketEventMessage[Any]] | None] = None
+    _message_validator: ClassVar[SchemaValidator]
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -127,16 +144,17 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
 
     @classmethod
     def _build_validators(cls) -> None:
-        models = [handler.model for handler in cls.handlers.values()]
-        if not models:
+        events = tuple(cls.handlers)
+        if not events:
             cls.event_message_model = WebSocketEventMessage
-            cls._message_adapter = None
+            cls._message_validator = _NO_EVENTS.validator  # type: ignore[assignment]
             return
-        events = Literal[tuple(cls.handlers)]  # type: ignore[valid-type]
-        cls.event_message_model = WebSocketEventMessage[events]  # type: ignore[valid-type]
-        cls._message_adapter = TypeAdapter(
-            Annotated[Union[tuple(models)], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
+        cls.event_message_model = WebSocketEventMessage[Literal[events]]  # type: ignore[valid-type]
+        models = tuple(handler.model for handler in cls.handlers.values())
+        adapter: TypeAdapter[Any] = TypeAdapter(
+            Annotated[Union[models], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
         )
+        cls._message_validator = adapter.validator  # type: ignore[assignment]
 
     @overload
     @classmethod
@@ -211,88 +229,101 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             await self.on_disconnect(close_code)
 
     async def _message_loop(self) -> int:
-        """Receive and handle messages until the client leaves; return the close code."""
-        websocket = self.websocket
-        idle_timeout = self.idle_timeout
+        """Receive and handle messages until the client leaves; return the close code.
+
+        This is the hot path: the common case (a valid message) costs one
+        pydantic-core call to parse and validate, ``on_receive``, and nothing else;
+        the rarer cases live in helpers.
+        """
+        receive = self.websocket.receive if self.idle_timeout is None else self._receive_or_idle
+        validate_json = self._message_validator.validate_json
+        on_receive = self.on_receive
+        handler_timeout = self.handler_timeout
         bucket = TokenBucket(self.rate_limit) if self.rate_limit is not None else None
+        # A str of n code points is n to 4n bytes of UTF-8: measure only when in doubt.
+        size_in_doubt = self.max_message_size // 4
         while True:
-            if idle_timeout is None:
-                message = await websocket.receive()
-            else:
-                with anyio.move_on_after(idle_timeout) as idle:
-                    message = await websocket.receive()
-                if idle.cancelled_caught:
-                    await self._close(status.WS_1000_NORMAL_CLOSURE, "idle timeout")
-                    return status.WS_1000_NORMAL_CLOSURE
-            if message["type"] == "websocket.receive":
-                if bucket is not None and not bucket.take():
-                    if bucket.abusive:
-                        await self._close(status.WS_1008_POLICY_VIOLATION, "rate limit exceeded")
-                        return status.WS_1008_POLICY_VIOLATION
-                    error = MessageError.rate_limited(bucket.limit.per_second)
-                    error.request_id = self._request_id_of(message)
-                    await self.send_exception(error)
-                    continue
-                await self._receive_frame(message)
-            elif message["type"] == "websocket.disconnect":
-                return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                if message["type"] == "websocket.disconnect":
+                    return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+                continue
+            if bucket is not None and not bucket.take():
+                if bucket.abusive:
+                    await self._close(status.WS_1008_POLICY_VIOLATION, "rate limit exceeded")
+                    return status.WS_1008_POLICY_VIOLATION
+                await self._reject(MessageError.rate_limited(bucket.limit.per_second), message)
+                continue
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            if len(data) > size_in_doubt and await self._reject_if_too_large(data, message):
+                continue
+            try:
+                event_message = validate_json(data)
+            except ValidationError as exc:
+                await self._reject(InvalidMessage.from_envelope(exc, self.handlers), message)
+                continue
+            if handler_timeout is not None:
+                await self._handle_with_timeout(event_message, handler_timeout)
+                continue
+            try:
+                await on_receive(event_message)
+            except _CLIENT_ERRORS as exc:
+                await self._answer_error(exc, event_message)
 
-    async def _receive_frame(self, message: Message) -> None:
-        """Validate one frame in a single pydantic-core call, then handle it."""
-        data = message.get("text")
-        if data is None:
-            data = message.get("bytes") or b""
-        limit = self.max_message_size
-        # A str of n code points is n to 4n bytes of UTF-8: encode only when in doubt.
-        if len(data) > limit // 4:
-            size = (
-                len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
-            )
-            if size > limit:
-                await self.send_exception(InvalidMessage.too_large(size, limit))
-                return
-        adapter = self._message_adapter
+    async def _receive_or_idle(self) -> Message:
+        """The next ASGI message; after ``idle_timeout`` seconds without one, close (1000)."""
+        with anyio.move_on_after(self.idle_timeout):
+            return await self.websocket.receive()
+        await self._close(status.WS_1000_NORMAL_CLOSURE, "idle timeout")
+        return {"type": "websocket.disconnect", "code": status.WS_1000_NORMAL_CLOSURE}
+
+    async def _handle_with_timeout(
+        self, event_message: WebSocketEventMessage[Any], seconds: float
+    ) -> None:
+        """``on_receive`` under ``handler_timeout``: past it, cancel and tell the client."""
         try:
-            if adapter is None:
-                envelope = _ENVELOPE.validate_json(data)
-                raise InvalidMessage.unknown_event(envelope.type, self.handlers)
-            event_message = adapter.validate_json(data)
-        except (ValidationError, InvalidMessage) as exc:
-            error = (
-                InvalidMessage.from_envelope(exc, self.handlers)
-                if isinstance(exc, ValidationError)
-                else exc
-            )
-            error.request_id = self._request_id_of(message)
-            await self.send_exception(error)
-            return
-        await self._handle_message(event_message)
+            with anyio.move_on_after(seconds) as deadline:
+                await self.on_receive(event_message)
+            if deadline.cancelled_caught:
+                raise MessageError.handler_timeout(event_message.type, seconds)
+        except _CLIENT_ERRORS as exc:
+            await self._answer_error(exc, event_message)
 
-    async def _handle_message(self, event_message: WebSocketEventMessage[Any]) -> None:
-        """Run ``on_receive``, turning the errors a client may hear about into error replies."""
-        timeout = self.handler_timeout
+    async def _answer_error(
+        self, exc: Exception, event_message: WebSocketEventMessage[Any]
+    ) -> None:
+        """Answer a message whose handling raised one of ``_CLIENT_ERRORS``."""
         error: MessageError | ResponseError
-        try:
-            if timeout is None:
-                await self.on_receive(event_message)
-                return
-            with anyio.move_on_after(timeout) as deadline:
-                await self.on_receive(event_message)
-            if not deadline.cancelled_caught:
-                return
-            error = MessageError.handler_timeout(event_message.type, timeout)
-        except MessageError as exc:
+        if isinstance(exc, MessageError):
             error = exc
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             error = InvalidMessage.from_validation_error(exc)
-        except (ResponseError, PydanticSerializationError):
-            logger.exception(
-                "%s could not answer a %r message", type(self).__qualname__, event_message.type
+        else:
+            logger.error(
+                "%s could not answer a %r message",
+                type(self).__qualname__,
+                event_message.type,
+                exc_info=exc,
             )
             error = ResponseError()
         if self.websocket.application_state is WebSocketState.CONNECTED:
             error.request_id = event_message.id
             await self.send_exception(error)
+
+    async def _reject(self, error: MessageError, message: Message) -> None:
+        """Answer a frame refused before validation, echoing its request id if it has one."""
+        error.request_id = self._request_id_of(message)
+        await self.send_exception(error)
+
+    async def _reject_if_too_large(self, data: str | bytes, message: Message) -> bool:
+        """Answer ``message_too_large`` for a frame over ``max_message_size``; say if it was."""
+        size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+        if size <= self.max_message_size:
+            return False
+        await self.send_exception(InvalidMessage.too_large(size, self.max_message_size))
+        return True
 
     def _origin_allowed(self) -> bool:
         allowed = self.allowed_origins
@@ -378,7 +409,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
         if isinstance(response, BaseModel):
-            text = response.model_dump_json(by_alias=True)
+            # model_dump_json() without its Python-level argument handling.
+            text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
         else:
             text = to_json(response, by_alias=True).decode()
         await self.websocket.send({"type": "websocket.send", "text": text})

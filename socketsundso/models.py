@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Generic, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from typing_extensions import TypeVar
 
 __all__ = ["EventT", "RequestId", "WebSocketEventMessage"]
 
-#: A client's optional request id: a JSON string or integer, echoed in what the message causes.
 RequestId: TypeAlias = StrictStr | StrictInt
+"""A client's optional request id: a JSON string or integer, echoed in what the message causes."""
 
-#: The type of a message's ``type`` field: ``str`` in general, the ``Literal`` of its
-#: events for one endpoint's ``event_message_model`` and for each handler's ``model``.
 EventT = TypeVar("EventT", bound=str, default=str)
+"""The type of a message's ``type`` field: ``str`` in general, the ``Literal`` of its
+events for one endpoint's ``event_message_model`` and for each handler's ``model``.
+"""
 
 
 class WebSocketEventMessage(BaseModel, Generic[EventT]):
@@ -41,8 +42,13 @@ class HandlerMessage(WebSocketEventMessage[EventT]):
 
 
 class DefaultResponse(BaseModel):
-    """Base of the response model a handler gets when it declares none: any fields go."""
+    """Base of the response model a handler gets when it declares none: any fields go.
+
+    Any but ``id``: a reply's top-level ``id`` is the request id the endpoint echoes,
+    so returned data that sets one is refused rather than silently overwritten.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     type: str
+    id: None = Field(default=None, exclude=True)
