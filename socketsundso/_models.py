@@ -5,12 +5,16 @@ from __future__ import annotations
 import inspect
 import re
 import typing
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, PydanticUserError, create_model
 
 from .models import DefaultResponse, HandlerMessage
+
+#: The warning pydantic gives for a field named like a BaseModel attribute.
+_SHADOW_WARNING = r"Field name .* shadows an attribute in parent"
 
 #: Message fields that belong to the envelope, not to a handler, and what each one is.
 _ENVELOPE_FIELDS = {"type": "the message's event name", "id": "the message's request id"}
@@ -73,17 +77,32 @@ def message_fields(
 def build_message_model(
     event: str, method: Callable[..., Any], fields: dict[str, Any]
 ) -> type[HandlerMessage[Any]]:
-    """The input model of one handler: ``type: Literal[event]`` plus its fields, nothing else."""
+    """The input model of one handler: ``type: Literal[event]`` plus its fields, nothing else.
+
+    Raises ``TypeError`` naming the handler for a parameter pydantic makes no field of
+    (a leading underscore, ``model_config``, ``model_*`` names).
+    """
+    name = getattr(method, "__qualname__", repr(method))
     try:
-        return create_model(
-            f"{camel_case(event)}Message",
-            __base__=HandlerMessage[Literal[event]],  # type: ignore[valid-type]
-            __module__=getattr(method, "__module__", __name__),
-            **fields,
-        )
-    except (PydanticUserError, NameError, TypeError) as exc:
-        name = getattr(method, "__qualname__", repr(method))
+        with warnings.catch_warnings():
+            # "json", "copy", "schema"... are BaseModel methods, but here they are wire
+            # names the client sends: shadowing them on a message model is intended.
+            warnings.filterwarnings("ignore", _SHADOW_WARNING, UserWarning)
+            model: type[HandlerMessage[Any]] = create_model(
+                f"{camel_case(event)}Message",
+                __base__=HandlerMessage[Literal[event]],  # type: ignore[valid-type]
+                __module__=getattr(method, "__module__", __name__),
+                **fields,
+            )
+    except (PydanticUserError, NameError, TypeError, ValueError) as exc:
         raise TypeError(f"Cannot build the message model of handler {name}(): {exc}") from exc
+    unusable = [field for field in fields if field not in model.model_fields]
+    if unusable:
+        raise TypeError(
+            f"Handler {name}() has parameters a message can't carry: {', '.join(unusable)} "
+            "(names with a leading underscore or pydantic's model_ prefix); rename them"
+        )
+    return model
 
 
 def build_response_model(event: str, response_model: type[BaseModel] | None) -> type[BaseModel]:

@@ -40,6 +40,9 @@ _NO_EVENTS: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(
     Annotated[WebSocketEventMessage[str], AfterValidator(_refuse_every_event)]
 )
 
+#: Seconds to wait for a departed client's close code before settling for 1006.
+_CLOSE_CODE_WAIT = 1.0
+
 #: What ``on_receive`` may raise that is told to the client instead of closing with 1011.
 _CLIENT_ERRORS = (MessageError, ValidationError, ResponseError, PydanticSerializationError)
 
@@ -176,6 +179,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         message's fields only (no endpoint instance) and is returned unchanged.
         """
         decorator = EventDecorator(None if callable(event) else event, response_model)
+        caller_locals = sys._getframe(1).f_locals
 
         def attach(function: F) -> F:
             spec: EventSpec = getattr(decorator(function), SPEC_ATTRIBUTE)
@@ -184,7 +188,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                     f"{cls.__name__} already has its own handler for event {spec.event!r}: "
                     f"{cls.handlers[spec.event].method.__name__}()"
                 )
-            handler = Handler(spec.event, function, spec.response_model)
+            handler = Handler(spec.event, function, spec.response_model, localns=caller_locals)
             cls.handlers = {**cls.handlers, spec.event: handler}
             cls._own_events = cls._own_events | {spec.event}
             cls._build_validators()
@@ -219,7 +223,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 # A send to some other connection failed: a bug of the handler, not ours.
                 close_code = await self._fail()
             else:
-                close_code = exc.code
+                close_code = await self._client_close_code(exc.code)
         except WebSocketException as exc:
             close_code = exc.code
             await self._close(exc.code, exc.reason)
@@ -324,6 +328,20 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             return False
         await self.send_exception(InvalidMessage.too_large(size, self.max_message_size))
         return True
+
+    async def _client_close_code(self, fallback: int) -> int:
+        """The code the client closed with, after a send found it gone (else ``fallback``).
+
+        The server queues the client's close behind the messages not yet read; drain
+        them, briefly, to tell ``on_disconnect`` the real code.
+        """
+        websocket = self.websocket
+        with anyio.move_on_after(_CLOSE_CODE_WAIT):
+            while websocket.client_state is WebSocketState.CONNECTED:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return int(message.get("code") or fallback)
+        return fallback
 
     def _origin_allowed(self) -> bool:
         allowed = self.allowed_origins
