@@ -118,6 +118,16 @@ class Shouted(BaseModel):
     text: str
 
 
+def shout(text: str) -> dict[str, Any]:
+    """A module-level sync function attached as a handler: fields only, no endpoint."""
+    return {"text": text.upper()}
+
+
+async def quiet(text: str) -> dict[str, Any]:
+    """A module-level async function attached under another name, with a response model."""
+    return {"text": text.lower(), "dropped": True}
+
+
 def test_classmethod_on_event_attaches_a_function_to_that_class_and_later_subclasses() -> None:
     class Base(WebSocketHandlingEndpoint):
         @on_event
@@ -130,18 +140,12 @@ def test_classmethod_on_event_attaches_a_function_to_that_class_and_later_subcla
     class Earlier(Target):
         pass
 
-    @Target.on_event
-    def shout(text: str) -> dict[str, Any]:
-        return {"text": text.upper()}
-
-    @Target.on_event("whisper", response_model=Shouted)
-    async def quiet(text: str) -> dict[str, Any]:
-        return {"text": text.lower(), "dropped": True}
+    assert Target.on_event(shout) is shout
+    assert Target.on_event("whisper", response_model=Shouted)(quiet) is quiet
 
     class Later(Target):
         pass
 
-    assert shout("a") == {"text": "A"}  # returned unchanged
     assert set(Target.handlers) == {"ping", "shout", "whisper"}
     assert set(Later.handlers) == {"ping", "shout", "whisper"}
     assert set(Base.handlers) == {"ping"}
@@ -155,6 +159,35 @@ def test_classmethod_on_event_attaches_a_function_to_that_class_and_later_subcla
     with connect(Earlier) as ws:
         ws.send_json({"type": "shout", "text": "hey"})
         assert ws.receive_json()["errors"][0]["loc"] == ["type"]
+
+
+def test_an_attached_function_overrides_an_inherited_handler_only_in_its_class() -> None:
+    class Base(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_shout(self, text: str) -> dict[str, Any]:
+            return {"text": text}
+
+    class Target(Base):
+        pass
+
+    Target.on_event(shout)
+    with connect(Target) as ws:
+        ws.send_json({"type": "shout", "text": "hey"})
+        assert ws.receive_json() == {"type": "shout", "text": "HEY"}
+    with connect(Base) as ws:
+        ws.send_json({"type": "shout", "text": "hey"})
+        assert ws.receive_json() == {"type": "shout", "text": "hey"}
+
+
+def test_attaching_a_function_for_an_event_the_class_body_handles_is_refused() -> None:
+    class Target(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_shout(self, text: str) -> dict[str, Any]:
+            return {"text": text}
+
+    with pytest.raises(TypeError, match=r"'shout'.*on_shout"):
+        Target.on_event(shout)
+    assert Target.handlers["shout"].method is Target.on_shout
 
 
 def test_an_attached_function_appears_in_the_event_message_model() -> None:
@@ -249,30 +282,14 @@ async def model_config_field_with_default(self: object, model_config: int = 0) -
 async def model_method_field(self: object, model_dump: int) -> None: ...
 
 
-NOT_A_FIELD = (
-    "BUG: pydantic makes no field of this parameter: the class is made, a message can't fill it"
-)
-
-
 @pytest.mark.parametrize(
     "method",
     [
-        pytest.param(private_field, marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD)),
-        pytest.param(
-            private_field_with_default,
-            marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD),
-        ),
+        private_field,
+        private_field_with_default,
         model_config_field,
-        pytest.param(
-            model_config_field_with_default,
-            marks=pytest.mark.xfail(strict=True, reason=NOT_A_FIELD),
-        ),
-        pytest.param(
-            model_method_field,
-            marks=pytest.mark.xfail(
-                strict=True, reason="BUG: pydantic's ValueError escapes instead of a TypeError"
-            ),
-        ),
+        model_config_field_with_default,
+        model_method_field,
     ],
 )
 def test_parameters_pydantic_cannot_make_fields_of_are_refused(method: Any) -> None:
@@ -283,10 +300,6 @@ def test_parameters_pydantic_cannot_make_fields_of_are_refused(method: Any) -> N
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a parameter named like a BaseModel attribute makes pydantic warn",
-)
 def test_parameters_named_like_model_attributes_are_plain_fields() -> None:
     """``json``, ``copy``, ``schema``... are ordinary wire field names; no warning, they work."""
     with warnings.catch_warnings():
@@ -311,3 +324,30 @@ def test_an_attached_function_with_a_bad_signature_is_refused() -> None:
     with pytest.raises(TypeError, match="bad"):
         Target.on_event(bad)
     assert Target.handlers == {}
+
+
+def test_annotations_naming_local_classes_resolve_for_methods_and_attached_functions() -> None:
+    """With postponed annotations, a handler may name a class local to the enclosing function."""
+
+    class Point(BaseModel):
+        x: int
+
+    class Target(WebSocketHandlingEndpoint):
+        @on_event
+        async def move(self, to: Point) -> dict[str, Any]:
+            return {"x": to.x}
+
+    @Target.on_event
+    async def jump(to: Point) -> dict[str, Any]:
+        return {"x": to.x * 2}
+
+    @Target.on_event("hop")
+    def hop(to: Point) -> dict[str, Any]:
+        return {"x": to.x * 3}
+
+    with connect(Target) as ws:
+        for event, x in [("move", 1), ("jump", 2), ("hop", 3)]:
+            ws.send_json({"type": event, "to": {"x": 1}})
+            assert ws.receive_json() == {"type": event, "x": x}
+        ws.send_json({"type": "jump", "to": {"x": "one"}})
+        assert ws.receive_json()["errors"][0]["loc"] == ["to", "x"]

@@ -132,10 +132,6 @@ async def test_on_disconnect_gets_the_code_the_client_closed_with() -> None:
         assert await closed_code(endpoint) == 4001
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a client that closes while a handler runs is reported as 1006, not its code",
-)
 async def test_on_disconnect_gets_the_clients_code_even_while_a_handler_runs() -> None:
     """The client closes with 4001 during a handler; the answer can't be sent any more."""
     async with served() as (ws, endpoint):
