@@ -8,10 +8,10 @@ import enum
 import json
 import threading
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from socketsundso import Handler, WebSocketEventMessage, WebSocketHandlingEndpoint, on_event
@@ -94,6 +94,10 @@ class Echo(WebSocketHandlingEndpoint):
         }
 
     @on_event
+    async def model_with_type(self) -> Tagged:
+        return Tagged(value=2)
+
+    @on_event
     async def model(self) -> Item:
         return Item(name="b", at=MOMENT)
 
@@ -144,6 +148,7 @@ def test_a_handler_returning_none_sends_nothing() -> None:
     [
         ("retyped", {"type": "something_else"}),
         ("own_type", {"type": "tagged", "value": 1}),
+        ("model_with_type", {"type": "tagged", "value": 2}),
         ("amount_model", {"type": "amount_model", "value": 7}),
         ("model", {"type": "model", "name": "b", "at": "2026-11-24T23:50:01Z"}),
         ("dataclass", {"type": "dataclass", "x": 3, "y": 4}),
@@ -298,3 +303,24 @@ async def test_handler_handle_rejects_a_message_its_model_rejects() -> None:
         await handler.handle(WebSocketEventMessage(type="add", a=1))  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         await handler.handle(WebSocketEventMessage(type="add", a=1, b=2, c=3))  # type: ignore[call-arg]
+
+
+def test_a_message_is_validated_once_on_the_way_to_its_handler() -> None:
+    """A validator in a parameter's type runs once per message, not once per step."""
+    runs = Recorder()
+
+    def counted(value: int) -> int:
+        runs.put(value)
+        return value
+
+    class Counting(WebSocketHandlingEndpoint):
+        @on_event
+        async def count(self, n: Annotated[int, AfterValidator(counted)]) -> dict[str, Any]:
+            return {"n": n}
+
+    with connect(Counting) as ws:
+        for n in (1, 2):
+            ws.send_json({"type": "count", "n": n})
+            assert ws.receive_json() == {"type": "count", "n": n}
+    assert [runs.get(), runs.get()] == [1, 2]
+    assert runs.empty()
