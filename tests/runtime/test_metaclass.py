@@ -351,3 +351,29 @@ def test_annotations_naming_local_classes_resolve_for_methods_and_attached_funct
             assert ws.receive_json() == {"type": event, "x": x}
         ws.send_json({"type": "jump", "to": {"x": "one"}})
         assert ws.receive_json()["errors"][0]["loc"] == ["to", "x"]
+
+
+def make_wrapped_handlers(wrapper: Any) -> type[WebSocketHandlingEndpoint]:
+    """A class whose handler is wrapped in ``wrapper`` after ``on_event``."""
+
+    async def ping() -> dict[str, Any]:
+        return {}
+
+    return type(WebSocketHandlingEndpoint)(
+        "Wrapped", (WebSocketHandlingEndpoint,), {"ping": wrapper(on_event(ping))}
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: @staticmethod/@classmethod over @on_event silently drops the handler",
+)
+@pytest.mark.parametrize("wrapper", [staticmethod, classmethod])
+def test_a_handler_wrapped_after_on_event_is_registered_or_refused(wrapper: Any) -> None:
+    """Never silently dropped: either it handles ``ping`` or the class is not made."""
+    outcome: str | set[str]
+    try:
+        outcome = set(make_wrapped_handlers(wrapper).handlers)
+    except TypeError as refused:
+        outcome = str(refused)
+    assert "ping" in outcome
