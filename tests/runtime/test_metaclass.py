@@ -377,3 +377,54 @@ def test_a_handler_wrapped_after_on_event_is_registered_or_refused(wrapper: Any)
     except TypeError as refused:
         outcome = str(refused)
     assert "ping" in outcome
+
+
+class Left(WebSocketHandlingEndpoint):
+    """One side of a multiple inheritance."""
+
+    @on_event
+    async def which(self) -> dict[str, Any]:
+        return {"by": "left"}
+
+
+class Right(WebSocketHandlingEndpoint):
+    """The other side; loses ``which`` to ``Left``, keeps ``only_right``."""
+
+    @on_event
+    async def which(self) -> dict[str, Any]:
+        return {"by": "right"}
+
+    @on_event
+    async def only_right(self) -> dict[str, Any]:
+        return {"by": "right"}
+
+
+class Both(Left, Right):
+    """Inherits from both: the method resolution order decides."""
+
+
+def test_multiple_inheritance_follows_the_method_resolution_order() -> None:
+    assert set(Both.handlers) == {"which", "only_right"}
+    with connect(Both) as ws:
+        ws.send_json({"type": "which"})
+        assert ws.receive_json() == {"type": "which", "by": "left"}
+        ws.send_json({"type": "only_right"})
+        assert ws.receive_json() == {"type": "only_right", "by": "right"}
+
+
+class PingMixin:
+    """A plain mixin (not an endpoint) that brings a handler."""
+
+    @on_event
+    async def ping(self) -> dict[str, Any]:
+        return {"by": "mixin"}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: handlers of a plain mixin base are silently not collected"
+)
+def test_handlers_of_a_plain_mixin_are_inherited() -> None:
+    class WithMixin(PingMixin, WebSocketHandlingEndpoint):
+        pass
+
+    assert "ping" in WithMixin.handlers
