@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import pytest
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from starlette.exceptions import WebSocketException
 from starlette.websockets import WebSocketDisconnect
 
 from socketsundso import Handler, WebSocketEventMessage, WebSocketHandlingEndpoint, on_event
@@ -305,6 +306,42 @@ def test_on_connect_may_refuse_the_connection() -> None:
         pass
     assert refused.value.code == 4403
     assert log.empty()
+
+
+def test_on_connect_may_refuse_by_raising_websocket_exception() -> None:
+    log = Recorder()
+
+    class Refusing(WebSocketHandlingEndpoint):
+        async def on_connect(self) -> None:
+            raise WebSocketException(4401, "who are you?")
+
+        async def on_disconnect(self, close_code: int) -> None:
+            log.put(close_code)
+
+    with pytest.raises(WebSocketDisconnect) as refused, connect(Refusing):
+        pass
+    assert refused.value.code == 4401
+    assert log.get() == 4401
+
+
+def test_a_handler_that_closes_the_connection_sends_nothing_after_the_close() -> None:
+    """Sending the answer after the close would fail and end as 1011, not 4000."""
+    log = Recorder()
+
+    class Closing(WebSocketHandlingEndpoint):
+        async def on_disconnect(self, close_code: int) -> None:
+            log.put(close_code)
+
+        @on_event
+        async def bye(self) -> dict[str, Any]:
+            await self.websocket.close(4000, "bye")
+            return {"after": "close"}
+
+    with connect(Closing) as ws:
+        ws.send_json({"type": "bye"})
+        assert ws.receive() == {"type": "websocket.close", "code": 4000, "reason": "bye"}
+        ws.close(4000)  # the client's answer to the close
+        assert log.get() == 4000
 
 
 def test_the_default_on_connect_accepts() -> None:

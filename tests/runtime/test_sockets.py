@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, ClassVar
 
 import anyio
@@ -29,6 +29,7 @@ class Served(WebSocketHandlingEndpoint):
 
     closed: ClassVar[Recorder]
     gate: ClassVar[threading.Event]
+    max_message_size = 1024
 
     async def on_disconnect(self, close_code: int) -> None:
         self.closed.put(close_code)
@@ -40,6 +41,15 @@ class Served(WebSocketHandlingEndpoint):
     @on_event
     def count(self, n: int) -> dict[str, Any]:
         return {"n": n}
+
+    @on_event
+    async def login(self, name: str) -> dict[str, Any]:
+        self.name = name
+        return {"name": name}
+
+    @on_event
+    async def whoami(self) -> dict[str, Any]:
+        return {"name": getattr(self, "name", None)}
 
     @on_event
     def held(self) -> dict[str, Any]:
@@ -59,10 +69,23 @@ class Served(WebSocketHandlingEndpoint):
 @asynccontextmanager
 async def served() -> AsyncIterator[tuple[ClientConnection, type[Served]]]:
     """A fresh ``Served`` under uvicorn and one ``websockets`` client connected to it."""
+    async with served_to(1) as (clients, endpoint):
+        yield clients[0], endpoint
+
+
+@asynccontextmanager
+async def served_to(count: int) -> AsyncIterator[tuple[list[ClientConnection], type[Served]]]:
+    """A fresh ``Served`` under uvicorn and ``count`` clients connected to it."""
     endpoint = type("Fresh", (Served,), {"closed": Recorder(), "gate": threading.Event()})
     with serve(app_of(endpoint)) as url:
-        async with connect(f"{url}/ws", open_timeout=TIMEOUT, close_timeout=TIMEOUT) as ws:
-            yield ws, endpoint
+        async with AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(
+                    connect(f"{url}/ws", open_timeout=TIMEOUT, close_timeout=TIMEOUT)
+                )
+                for _ in range(count)
+            ]
+            yield clients, endpoint
 
 
 async def receive(ws: ClientConnection) -> Any:
@@ -88,6 +111,27 @@ async def test_text_and_binary_frames_and_bad_input_over_sockets() -> None:
             assert is_error_reply(await receive(ws))
         await ws.send('{"type": "count", "n": 1}')
         assert await receive(ws) == {"type": "count", "n": 1}
+
+
+async def test_a_message_over_the_limit_is_refused_over_sockets() -> None:
+    async with served() as (ws, _):
+        await ws.send(json.dumps({"type": "echo", "text": "x" * 2000}))
+        (entry,) = (await receive(ws))["errors"]
+        assert entry["type"] == "message_too_large"
+        await ws.send(json.dumps({"type": "echo", "text": "x" * 900}).encode())
+        assert await receive(ws) == {"type": "echo", "text": "x" * 900, "n": 0}
+
+
+async def test_two_clients_over_sockets_keep_their_own_state() -> None:
+    async with served_to(2) as ((alice, bob), _):
+        await alice.send('{"type": "login", "name": "alice"}')
+        await bob.send('{"type": "login", "name": "bob"}')
+        assert await receive(bob) == {"type": "login", "name": "bob"}
+        assert await receive(alice) == {"type": "login", "name": "alice"}
+        await bob.send('{"type": "whoami"}')
+        await alice.send('{"type": "whoami"}')
+        assert await receive(alice) == {"type": "whoami", "name": "alice"}
+        assert await receive(bob) == {"type": "whoami", "name": "bob"}
 
 
 async def test_200_pipelined_messages_over_sockets_are_answered_in_order() -> None:
