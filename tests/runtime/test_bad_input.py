@@ -201,3 +201,19 @@ def test_the_default_limit_refuses_a_message_just_over_it(strict: type[Strict]) 
         assert ws.receive_json() == {"type": "echo", "text": "x" * (1024 * 1024 - 25)}
         ws.send_bytes(padded(1024 * 1024 + 1).encode())
         assert ws.receive_json()["errors"][0]["type"] == "message_too_large"
+
+
+class NoHandlers(WebSocketHandlingEndpoint):
+    """An endpoint without events: every message is an error, none is fatal."""
+
+
+@pytest.mark.parametrize("frame", ['{"type": "echo"}', "{}", "nope", "[]", b"\xff"])
+def test_an_endpoint_without_handlers_answers_every_message_with_an_error(
+    frame: str | bytes,
+) -> None:
+    with connect(NoHandlers) as ws:
+        send(ws, frame)
+        assert is_error_reply(ws.receive_json())
+        ws.send_json({"type": "echo"})
+        (entry,) = ws.receive_json()["errors"]
+        assert entry["loc"] == ["type"]

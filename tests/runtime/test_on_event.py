@@ -203,3 +203,46 @@ def test_handlers_calling_each_other_answer_over_the_wire() -> None:
             "joined": {"room": "R"},
             "added": {"sum": 3},
         }
+
+
+class Punctuated(WebSocketHandlingEndpoint):
+    """Event names that are not identifiers, or differ only in case."""
+
+    @on_event("chat.message")
+    async def chat(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    @on_event("ünïcode")
+    async def unicode(self) -> dict[str, Any]:
+        return {}
+
+    @on_event("123")
+    async def digits(self) -> dict[str, Any]:
+        return {}
+
+    @on_event("with space")
+    async def spaced(self) -> dict[str, Any]:
+        return {}
+
+    @on_event("Case")
+    async def upper(self) -> dict[str, Any]:
+        return {"case": "upper"}
+
+    @on_event("case")
+    async def lower(self) -> dict[str, Any]:
+        return {"case": "lower"}
+
+
+def test_any_non_empty_string_is_an_event_name() -> None:
+    with connect(Punctuated) as ws:
+        ws.send_json({"type": "chat.message", "text": "hi"})
+        assert ws.receive_json() == {"type": "chat.message", "text": "hi"}
+        for event in ("ünïcode", "123", "with space"):
+            ws.send_json({"type": event})
+            assert ws.receive_json() == {"type": event}
+        ws.send_json({"type": "Case"})
+        assert ws.receive_json() == {"type": "Case", "case": "upper"}
+        ws.send_json({"type": "case"})
+        assert ws.receive_json() == {"type": "case", "case": "lower"}
+        ws.send_json({"type": "chat.message"})
+        assert ws.receive_json()["errors"][0]["loc"] == ["text"]
