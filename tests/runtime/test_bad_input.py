@@ -54,7 +54,8 @@ def assert_still_serving(ws: WebSocketTestSession, endpoint: type[Strict]) -> No
 
 DEEP = "[" * 5000 + "]" * 5000
 
-BAD_FRAMES = {
+#: Each kind of bad frame: the frame, the error ``type`` expected (if fixed), its ``loc``.
+BAD_FRAMES: dict[str, tuple[str | bytes, str | None, list[str]]] = {
     "invalid json": ('{"type": "echo", "text": ', "json_invalid", []),
     "invalid json in bytes": (b'{"type": "echo"', "json_invalid", []),
     "empty text": ("", "json_invalid", []),

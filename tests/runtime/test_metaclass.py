@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 import warnings
 from typing import Any
@@ -11,6 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from socketsundso import Handler, WebSocketHandlingEndpoint, on_event
 from tests.runtime.support import connect
+
+
+def make_endpoint(body: dict[str, Any]) -> type[WebSocketHandlingEndpoint]:
+    """A ``WebSocketHandlingEndpoint`` subclass with ``body``, as a class statement makes it."""
+    endpoint: type[WebSocketHandlingEndpoint] = types.new_class(
+        "Made", (WebSocketHandlingEndpoint,), exec_body=lambda namespace: namespace.update(body)
+    )
+    return endpoint
 
 
 class Parent(WebSocketHandlingEndpoint):
@@ -262,9 +271,7 @@ async def positional_only(self: object, room: str, /) -> None: ...
 def test_signatures_a_message_cannot_fill_are_refused(method: Any) -> None:
     """The class is not made, and the error names the handler."""
     with pytest.raises(TypeError, match=method.__name__):
-        type(WebSocketHandlingEndpoint)(
-            "Bad", (WebSocketHandlingEndpoint,), {method.__name__: on_event(method)}
-        )
+        make_endpoint({method.__name__: on_event(method)})
 
 
 async def private_field(self: object, _private: int) -> None: ...
@@ -295,9 +302,7 @@ async def model_method_field(self: object, model_dump: int) -> None: ...
 def test_parameters_pydantic_cannot_make_fields_of_are_refused(method: Any) -> None:
     """Names pydantic keeps for itself: the class is not made, the error names the handler."""
     with pytest.raises(TypeError, match=method.__name__):
-        type(WebSocketHandlingEndpoint)(
-            "Bad", (WebSocketHandlingEndpoint,), {method.__name__: on_event(method)}
-        )
+        make_endpoint({method.__name__: on_event(method)})
 
 
 def test_parameters_named_like_model_attributes_are_plain_fields() -> None:
@@ -359,9 +364,7 @@ def make_wrapped_handlers(wrapper: Any) -> type[WebSocketHandlingEndpoint]:
     async def ping() -> dict[str, Any]:
         return {}
 
-    return type(WebSocketHandlingEndpoint)(
-        "Wrapped", (WebSocketHandlingEndpoint,), {"ping": wrapper(on_event(ping))}
-    )
+    return make_endpoint({"ping": wrapper(on_event(ping))})
 
 
 @pytest.mark.xfail(

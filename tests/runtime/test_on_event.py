@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from starlette.types import Message
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 from tests.runtime.support import connect
@@ -127,7 +128,7 @@ def test_an_empty_name_stops_the_class_from_being_made() -> None:
 @pytest.mark.parametrize("model", [dict, int, "Count", Count(count=1)])
 def test_a_response_model_that_is_not_a_pydantic_model_is_refused(model: object) -> None:
     with pytest.raises(TypeError, match="response_model"):
-        on_event("x", response_model=model)  # type: ignore[arg-type]
+        on_event("x", response_model=model)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="response_model"):
         on_event(response_model=model)  # type: ignore[call-overload]
 
@@ -166,10 +167,10 @@ class Chained(WebSocketHandlingEndpoint):
 def _endpoint(cls: type[WebSocketHandlingEndpoint]) -> WebSocketHandlingEndpoint:
     """An endpoint instance without a connection, to call its methods directly."""
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         raise AssertionError("not connected")
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         raise AssertionError("not connected")
 
     return cls({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
