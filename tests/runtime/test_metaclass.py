@@ -225,20 +225,23 @@ def test_event_message_model_is_a_class_attribute_typed_with_every_event() -> No
         Parent.event_message_model.model_validate({"type": "wave"})
 
 
-def test_event_message_model_is_the_same_object_for_every_connection() -> None:
-    seen: list[object] = []
+def test_validators_are_built_per_class_not_per_connection() -> None:
+    """Every connection's models are the very objects the class made."""
+    seen: list[tuple[object, object, object]] = []
 
     class Probe(WebSocketHandlingEndpoint):
-        @on_event
+        @on_event(response_model=Shouted)
         async def model(self) -> dict[str, Any]:
-            seen.append(type(self).event_message_model)
-            return {}
+            own = self.handlers["model"]
+            seen.append((type(self).event_message_model, own.model, own.response_model))
+            return {"text": ""}
 
     for _ in range(2):
         with connect(Probe) as ws:
             ws.send_json({"type": "model"})
             ws.receive_json()
-    assert seen == [Probe.event_message_model, Probe.event_message_model]
+    made = Probe.handlers["model"]
+    assert seen == [(Probe.event_message_model, made.model, made.response_model)] * 2
 
 
 def test_each_handler_model_forbids_extra_fields_and_fixes_its_type() -> None:
