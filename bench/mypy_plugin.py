@@ -124,16 +124,19 @@ def run_mypy(root: Path, config: str, cache: Path, targets: list[str]) -> float:
 def measure(
     root: Path, targets: list[str], repeat: int, warm_runs: int
 ) -> dict[tuple[str, str], list[float]]:
-    """Seconds of each run, by (plugin, cache); with and without interleaved."""
+    """Seconds of each run, by (plugin, cache); with and without alternate run by run."""
     times: dict[tuple[str, str], list[float]] = {}
+    names = ("without", "with")
     for attempt in range(repeat):
-        for name in ("without", "with"):
-            cache = root / f"cache-{name}-{attempt}"
-            cold = run_mypy(root, f"mypy-{name}.ini", cache, targets)
+        caches = {name: root / f"cache-{name}-{attempt}" for name in names}
+        for name in names:
+            cold = run_mypy(root, f"mypy-{name}.ini", caches[name], targets)
             times.setdefault((name, "cold"), []).append(cold)
-            for _ in range(warm_runs):
-                warm = run_mypy(root, f"mypy-{name}.ini", cache, targets)
+        for _ in range(warm_runs):
+            for name in names:
+                warm = run_mypy(root, f"mypy-{name}.ini", caches[name], targets)
                 times.setdefault((name, "warm"), []).append(warm)
+        for cache in caches.values():
             shutil.rmtree(cache)
     return times
 
