@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -156,6 +157,7 @@ async def test_the_client_sees_1011_and_nothing_of_the_exception() -> None:
         assert closed.value.rcvd.code == 1011
         assert SECRET not in closed.value.rcvd.reason
         assert await closed_code(endpoint) == 1011
+    assert endpoint.closed.empty(), "on_disconnect ran more than once"
 
 
 async def test_the_client_sees_the_code_of_a_websocket_exception() -> None:
@@ -166,6 +168,7 @@ async def test_the_client_sees_the_code_of_a_websocket_exception() -> None:
         assert closed.value.rcvd is not None
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4003, "reason")
         assert await closed_code(endpoint) == 4003
+    assert endpoint.closed.empty(), "on_disconnect ran more than once"
 
 
 async def test_on_disconnect_gets_the_code_the_client_closed_with() -> None:
@@ -176,11 +179,26 @@ async def test_on_disconnect_gets_the_code_the_client_closed_with() -> None:
         assert await closed_code(endpoint) == 4001
 
 
-async def test_on_disconnect_gets_the_clients_code_even_while_a_handler_runs() -> None:
-    """The client closes with 4001 during a handler; the answer can't be sent any more."""
+async def test_on_disconnect_gets_the_clients_code_even_while_a_handler_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The client closes with 4001 during a handler; its answer is dropped quietly."""
+    caplog.set_level(logging.WARNING, logger="socketsundso")
     async with served() as (ws, endpoint):
         await ws.send('{"type": "held"}')
         with anyio.fail_after(TIMEOUT):
             await ws.close(code=4001, reason="bye")
         endpoint.gate.set()
         assert await closed_code(endpoint) == 4001
+    assert endpoint.closed.empty(), "on_disconnect ran more than once"
+    assert not [r for r in caplog.records if r.name.startswith("socketsundso")]
+
+
+async def test_a_client_that_vanishes_is_reported_with_the_servers_code() -> None:
+    """No close frame at all (the TCP connection just ends): uvicorn says 1005 (or 1006)."""
+    async with served() as (ws, endpoint):
+        await ws.send('{"type": "count", "n": 1}')
+        assert await receive(ws) == {"type": "count", "n": 1}
+        ws.transport.abort()
+        assert await closed_code(endpoint) in (1005, 1006)
+    assert endpoint.closed.empty(), "on_disconnect ran more than once"
