@@ -5,18 +5,41 @@ from __future__ import annotations
 import queue
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.types import Message
 
 from socketsundso import WebSocketHandlingEndpoint
 
-__all__ = ["TIMEOUT", "Recorder", "app_of", "client_of", "connect", "is_error_reply"]
+__all__ = [
+    "TIMEOUT",
+    "Recorder",
+    "app_of",
+    "client_of",
+    "connect",
+    "is_error_reply",
+    "unconnected",
+]
+
+EndpointT = TypeVar("EndpointT", bound=WebSocketHandlingEndpoint)
 
 #: Seconds any test waits for something the server does before failing.
 TIMEOUT = 10.0
+
+
+def unconnected(endpoint: type[EndpointT]) -> EndpointT:
+    """An instance of ``endpoint`` with no connection behind it, to call its methods directly."""
+
+    async def receive() -> Message:
+        raise AssertionError("not connected")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("not connected")
+
+    return endpoint({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
 
 
 def app_of(endpoint: type[WebSocketHandlingEndpoint], path: str = "/ws") -> Starlette:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 import anyio
 import anyio.lowlevel
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
-from tests.runtime.support import client_of, connect
+from tests.runtime.support import TIMEOUT, client_of, connect
 
 
 class Session(WebSocketHandlingEndpoint):
@@ -158,3 +159,32 @@ def test_200_pipelined_messages_are_answered_in_order() -> None:
             assert reply == message
         else:
             assert reply["errors"][0]["loc"] == ["n"]
+
+
+class Blocking(WebSocketHandlingEndpoint):
+    """A sync handler that blocks its thread until another connection releases it."""
+
+    released: ClassVar[threading.Event]
+
+    @on_event
+    def block(self) -> dict[str, Any]:
+        return {"released": self.released.wait(TIMEOUT)}
+
+    @on_event
+    async def release(self) -> dict[str, Any]:
+        self.released.set()
+        return {}
+
+
+def test_a_blocking_sync_handler_does_not_block_the_event_loop() -> None:
+    """Were ``block`` run on the loop, ``release`` could not run until it timed out."""
+    endpoint = type("Fresh", (Blocking,), {"released": threading.Event()})
+    with (
+        client_of(endpoint) as client,
+        client.websocket_connect("/ws") as alice,
+        client.websocket_connect("/ws") as bob,
+    ):
+        alice.send_json({"type": "block"})
+        bob.send_json({"type": "release"})
+        assert bob.receive_json() == {"type": "release"}
+        assert alice.receive_json() == {"type": "block", "released": True}

@@ -16,7 +16,7 @@ from starlette.exceptions import WebSocketException
 from starlette.websockets import WebSocketDisconnect
 
 from socketsundso import Handler, WebSocketEventMessage, WebSocketHandlingEndpoint, on_event
-from tests.runtime.support import Recorder, connect
+from tests.runtime.support import Recorder, connect, unconnected
 
 MOMENT = datetime.datetime(2026, 11, 24, 23, 50, 1, tzinfo=datetime.timezone.utc)
 TOKEN = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -401,3 +401,27 @@ def test_a_message_is_validated_once_on_the_way_to_its_handler() -> None:
             assert ws.receive_json() == {"type": "count", "n": n}
     assert [runs.get(), runs.get()] == [1, 2]
     assert runs.empty()
+
+
+@pytest.mark.anyio
+async def test_a_methods_handler_must_be_bound_to_an_endpoint_before_handling() -> None:
+    class Greeter(WebSocketHandlingEndpoint):
+        prefix = "hello"
+
+        @on_event
+        async def greet(self, name: str) -> dict[str, Any]:
+            return {"text": f"{self.prefix} {name}"}
+
+    unbound = Greeter.handlers["greet"]
+    message = unbound.model.model_validate({"type": "greet", "name": "ada"})
+    with pytest.raises(TypeError, match="bind"):
+        await unbound.handle(message)
+
+    endpoint = unconnected(Greeter)
+    endpoint.prefix = "hi"
+    bound = unbound.bind(endpoint)
+    assert bound is not unbound
+    answer = await bound.handle(message)
+    assert answer is not None
+    assert answer.model_dump() == {"type": "greet", "text": "hi ada"}
+    assert endpoint.handlers["greet"] is not unbound

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from starlette.types import Message
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
-from tests.runtime.support import connect
+from tests.runtime.support import connect, unconnected
 
 
 class Count(BaseModel):
@@ -164,18 +163,6 @@ class Chained(WebSocketHandlingEndpoint):
         return {"joined": joined, "added": added}
 
 
-def _endpoint(cls: type[WebSocketHandlingEndpoint]) -> WebSocketHandlingEndpoint:
-    """An endpoint instance without a connection, to call its methods directly."""
-
-    async def receive() -> Message:
-        raise AssertionError("not connected")
-
-    async def send(message: Message) -> None:
-        raise AssertionError("not connected")
-
-    return cls({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
-
-
 def test_decorated_methods_keep_their_signature_and_nature() -> None:
     assert inspect.iscoroutinefunction(Chained.on_join)
     assert not inspect.iscoroutinefunction(Chained.add)
@@ -185,7 +172,7 @@ def test_decorated_methods_keep_their_signature_and_nature() -> None:
 
 @pytest.mark.anyio
 async def test_decorated_methods_can_be_called_directly_as_written() -> None:
-    endpoint: Any = _endpoint(Chained)
+    endpoint = unconnected(Chained)
     assert await endpoint.on_join(room="x") == {"room": "x"}
     assert await endpoint.on_join("x", loud=True) == {"room": "X"}
     assert endpoint.add(1) == {"sum": 3}
