@@ -41,6 +41,14 @@ class Named(WebSocketHandlingEndpoint):
     async def on_handle_twice(self) -> dict[str, Any]:
         return {}
 
+    @on_event()
+    async def on_parens(self) -> dict[str, Any]:
+        return {}
+
+    @on_event(event="keyword")
+    async def by_keyword(self) -> dict[str, Any]:
+        return {}
+
     @on_event(response_model=Count)
     async def on_count(self, items: list[int]) -> dict[str, Any]:
         return {"count": len(items), "items": items}
@@ -57,6 +65,8 @@ def test_bare_on_event_names_the_event_after_the_method_without_its_prefix() -> 
         "ping",
         "rename",
         "handle_twice",
+        "parens",
+        "keyword",
         "count",
         "total",
     }
@@ -70,6 +80,8 @@ def test_bare_on_event_names_the_event_after_the_method_without_its_prefix() -> 
         ({"type": "ping"}, {"type": "ping", "pong": True}),
         ({"type": "rename", "name": "ada"}, {"type": "rename", "name": "ada"}),
         ({"type": "handle_twice"}, {"type": "handle_twice"}),
+        ({"type": "parens"}, {"type": "parens"}),
+        ({"type": "keyword"}, {"type": "keyword"}),
     ],
 )
 def test_each_way_of_naming_reaches_its_handler(
