@@ -408,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print_table(runners, measured.cost, measured.unit, measured.notes)
     achieved = ratio(measured.cost, "socketsundso")
+    if achieved is not None and not args.json:
+        basis = "instructions" if args.callgrind else "time"
+        print(f"socketsundso / hand-written throughput ({basis}): {achieved:.1%} (goal: 90%)")
     if args.min_ratio is not None and achieved is not None and achieved < args.min_ratio:
         print(
             f"socketsundso reaches {achieved:.1%} of hand-written, below --min-ratio "

@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (written for socketsundso 0.0.5, which is not the socketsundso this repo type-checks against)
 """The echo endpoint written against the original socketsundso 0.0.5 (FastAPI 0.94, pydantic v1).
 
 Imported only in the venv ``bench/runtime.py --original`` makes (``bench/.venvs/original``),
@@ -10,15 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from socketsundso import WebSocketHandlingEndpoint, event  # type: ignore[attr-defined]
+from socketsundso import WebSocketHandlingEndpoint, event
 
 __all__ = ["original_app"]
 
 
-class Echo(WebSocketHandlingEndpoint):  # type: ignore[misc]
+class Echo(WebSocketHandlingEndpoint):
     """socketsundso 0.0.5: the same handler, the old API."""
 
-    @event  # type: ignore[misc]
+    @event
     async def echo(self, text: str, n: int, tags: list[str]) -> dict[str, Any]:
         """Answer with the fields received."""
         return {"text": text, "n": n, "tags": tags}
