@@ -118,16 +118,24 @@ def build_response_model(event: str, response_model: type[BaseModel] | None) -> 
         return create_model(
             f"{camel_case(event)}Response", __base__=DefaultResponse, type=(str, event)
         )
-    if "id" in response_model.model_fields:
+    if _wire_name_taken(response_model, "id"):
         raise TypeError(
             f"response_model {response_model.__name__} of event {event!r} has a field 'id', "
             "which in a reply is the echoed request id; rename the field"
         )
-    if "type" in response_model.model_fields:
+    if _wire_name_taken(response_model, "type"):
         return response_model
     return create_model(
         response_model.__name__,
         __base__=response_model,
         __module__=response_model.__module__,
         type=(str, event),
+    )
+
+
+def _wire_name_taken(model: type[BaseModel], name: str) -> bool:
+    """Whether some field of ``model`` is written as ``name`` on the wire (by name or alias)."""
+    return any(
+        field_name == name or name in (field.alias, field.serialization_alias)
+        for field_name, field in model.model_fields.items()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Collection, Generator
+from collections.abc import Callable, Collection, Generator, Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union, overload
 
 import anyio
@@ -50,6 +50,33 @@ DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 """Default ``max_message_size``: 1 MiB."""
 
 
+def _collect_handlers(
+    class_name: str, namespace: Mapping[str, Any], localns: Mapping[str, Any]
+) -> dict[str, Handler]:
+    """The handlers of the ``on_event``-marked functions in one class body, in source order."""
+    handlers: dict[str, Handler] = {}
+    for attribute, value in namespace.items():
+        if isinstance(value, (staticmethod, classmethod)) and isinstance(
+            getattr(value.__func__, SPEC_ATTRIBUTE, None), EventSpec
+        ):
+            raise TypeError(
+                f"{class_name}.{attribute}: on_event handlers are methods; drop "
+                f"@{type(value).__name__} (or attach a function with {class_name}.on_event)"
+            )
+        spec = getattr(value, SPEC_ATTRIBUTE, None)
+        if not isinstance(spec, EventSpec):
+            continue
+        if spec.event in handlers:
+            raise TypeError(
+                f"{class_name} has two handlers for event {spec.event!r}: "
+                f"{handlers[spec.event].method.__name__}() and {attribute}()"
+            )
+        handlers[spec.event] = Handler(
+            spec.event, value, spec.response_model, takes_endpoint=True, localns=localns
+        )
+    return handlers
+
+
 class HandlingEndpointMeta(type):
     """Metaclass of ``WebSocketHandlingEndpoint``: collects handlers, builds validators.
 
@@ -68,24 +95,11 @@ class HandlingEndpointMeta(type):
         caller_locals = sys._getframe(1).f_locals
         inherited: dict[str, Handler] = {}
         for base in reversed(cls.__mro__[1:]):
-            inherited.update(base.__dict__.get("handlers", {}))
-        own: dict[str, Handler] = {}
-        for attribute, value in namespace.items():
-            spec = getattr(value, SPEC_ATTRIBUTE, None)
-            if not isinstance(spec, EventSpec):
-                continue
-            if spec.event in own:
-                raise TypeError(
-                    f"{name} has two handlers for event {spec.event!r}: "
-                    f"{own[spec.event].method.__name__}() and {attribute}()"
-                )
-            own[spec.event] = Handler(
-                spec.event,
-                value,
-                spec.response_model,
-                takes_endpoint=True,
-                localns=caller_locals,
-            )
+            if "handlers" in base.__dict__:
+                inherited.update(base.__dict__["handlers"])
+            else:  # a plain mixin: its marked methods are handlers of every endpoint using it
+                inherited.update(_collect_handlers(base.__name__, base.__dict__, caller_locals))
+        own = _collect_handlers(name, namespace, caller_locals)
         handlers = {event: h for event, h in inherited.items() if event not in own}
         handlers.update(own)
         cls.handlers = handlers  # type: ignore[attr-defined]
@@ -239,7 +253,9 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         pydantic-core call to parse and validate, ``on_receive``, and nothing else;
         the rarer cases live in helpers.
         """
-        receive = self.websocket.receive if self.idle_timeout is None else self._receive_or_idle
+        # The raw ASGI receive: Starlette's WebSocket.receive re-checks its state machine
+        # on every call; this loop keeps self.websocket's state up to date itself.
+        receive = self.receive if self.idle_timeout is None else self._receive_or_idle
         validate_json = self._message_validator.validate_json
         on_receive = self.on_receive
         handler_timeout = self.handler_timeout
@@ -250,6 +266,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             message = await receive()
             if message["type"] != "websocket.receive":
                 if message["type"] == "websocket.disconnect":
+                    self.websocket.client_state = WebSocketState.DISCONNECTED
                     return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
                 continue
             if bucket is not None and not bucket.take():
@@ -426,12 +443,24 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         Models are dumped by alias; anything else pydantic can serialize (dicts,
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
-        if isinstance(response, BaseModel):
-            # model_dump_json() without its Python-level argument handling.
-            text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
+        # A model's own serializer: model_dump_json() without its Python-level argument
+        # handling, found without isinstance(), which pydantic's metaclass makes costly.
+        serializer = getattr(type(response), "__pydantic_serializer__", None)
+        if serializer is not None:
+            text = serializer.to_json(response, by_alias=True).decode()
         else:
             text = to_json(response, by_alias=True).decode()
-        await self.websocket.send({"type": "websocket.send", "text": text})
+        message = {"type": "websocket.send", "text": text}
+        websocket = self.websocket
+        if websocket.application_state is not WebSocketState.CONNECTED:
+            await websocket.send(message)  # raises just as Starlette does
+            return
+        # What WebSocket.send does for a connected socket, without its per-call dispatch.
+        try:
+            await self.send(message)
+        except OSError:
+            websocket.application_state = WebSocketState.DISCONNECTED
+            raise WebSocketDisconnect(code=status.WS_1006_ABNORMAL_CLOSURE) from None
 
     async def send_exception(self, exc: Exception) -> None:
         """Tell the client about ``exc`` as ``{"errors": [...]}``, via ``send_json``.

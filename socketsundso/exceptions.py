@@ -105,7 +105,9 @@ class InvalidMessage(MessageError):
         for error in exc.errors(include_url=False, include_input=False):
             entry = _entry(error)
             loc = error["loc"]
-            if error["type"] == "union_tag_not_found":
+            if error["type"] == "union_tag_not_found" or (
+                error["type"] == "missing" and tuple(loc) == ("type",)
+            ):
                 entry = {
                     "type": "missing",
                     "loc": ["type"],
@@ -113,6 +115,8 @@ class InvalidMessage(MessageError):
                 }
             elif error["type"] == "union_tag_invalid":
                 entry = cls.unknown_event(error.get("ctx", {}).get("tag"), events).errors[0]
+            elif error["type"] == "model_type" and not loc:
+                entry = {"type": "dict_type", "loc": [], "msg": "Input should be an object"}
             elif loc and loc[0] in events:
                 entry["loc"] = loc[1:]
             errors.append(entry)
