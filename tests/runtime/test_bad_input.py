@@ -208,13 +208,26 @@ class NoHandlers(WebSocketHandlingEndpoint):
     """An endpoint without events: every message is an error, none is fatal."""
 
 
-@pytest.mark.parametrize("frame", ['{"type": "echo"}', "{}", "nope", "[]", b"\xff"])
-def test_an_endpoint_without_handlers_answers_every_message_with_an_error(
-    frame: str | bytes,
+@pytest.mark.parametrize(
+    ("frame", "error_type", "loc"),
+    [
+        ('{"type": "echo"}', "union_tag_invalid", ["type"]),
+        ("{}", "missing", ["type"]),
+        ("nope", "json_invalid", []),
+        (b"\xff", "json_invalid", []),
+        ("[]", "dict_type", []),
+    ],
+)
+def test_an_endpoint_without_handlers_answers_like_any_other(
+    frame: str | bytes, error_type: str, loc: list[str]
 ) -> None:
+    """The same error shapes as an endpoint with events, and the connection goes on."""
     with connect(NoHandlers) as ws:
         send(ws, frame)
-        assert is_error_reply(ws.receive_json())
+        reply = ws.receive_json()
+        assert is_error_reply(reply)
+        assert [(e["type"], e["loc"]) for e in reply["errors"]] == [(error_type, loc)]
+        assert "class_name" not in reply["errors"][0].get("ctx", {})
         ws.send_json({"type": "echo"})
         (entry,) = ws.receive_json()["errors"]
         assert entry["loc"] == ["type"]
