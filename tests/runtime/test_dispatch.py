@@ -422,3 +422,71 @@ async def test_a_methods_handler_must_be_bound_to_an_endpoint_before_handling() 
     assert answer is not None
     assert answer.model_dump() == {"type": "greet", "text": "hi ada"}
     assert endpoint.handlers["greet"] is not unbound
+
+
+class Arguments(WebSocketHandlingEndpoint):
+    """Every kind of parameter a message can fill, answered back by name."""
+
+    @on_event
+    async def mixed(
+        self, a: int, b: int = 2, *, c: int, d: int = 4, e: str = "e"
+    ) -> dict[str, Any]:
+        return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+    @on_event
+    def mixed_sync(self, a: int, b: int = 2, *, c: int, d: int = 4) -> dict[str, Any]:
+        return {"a": a, "b": b, "c": c, "d": d}
+
+
+@pytest.mark.parametrize("event", ["mixed", "mixed_sync"])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"a": 1, "c": 3}, {"a": 1, "b": 2, "c": 3, "d": 4}),
+        ({"c": 30, "a": 10, "d": 40}, {"a": 10, "b": 2, "c": 30, "d": 40}),
+        ({"d": 400, "c": 300, "b": 200, "a": 100}, {"a": 100, "b": 200, "c": 300, "d": 400}),
+    ],
+)
+def test_fields_reach_their_own_parameters_whatever_their_order(
+    event: str, fields: dict[str, int], expected: dict[str, int]
+) -> None:
+    with connect(Arguments) as ws:
+        ws.send_json({"type": event, **fields})
+        reply = ws.receive_json()
+        reply.pop("e", None)
+        assert reply == {"type": event, **expected}
+
+
+class Constrained(WebSocketHandlingEndpoint):
+    """Parameters that carry pydantic constraints and aliases in ``Annotated``."""
+
+    @on_event
+    async def page(
+        self,
+        user_id: Annotated[int, Field(alias="userId")],
+        limit: Annotated[int, Field(ge=1, le=10)] = 5,
+        colour: Colour = Colour.RED,
+    ) -> dict[str, Any]:
+        return {"user": user_id, "limit": limit, "colour_is_enum": isinstance(colour, Colour)}
+
+
+def test_parameter_annotations_validate_like_pydantic_fields() -> None:
+    with connect(Constrained) as ws:
+        ws.send_json({"type": "page", "userId": 7, "colour": "red"})
+        assert ws.receive_json() == {
+            "type": "page",
+            "user": 7,
+            "limit": 5,
+            "colour_is_enum": True,
+        }
+        ws.send_json({"type": "page", "userId": 7, "limit": 11})
+        assert [(e["type"], e["loc"]) for e in ws.receive_json()["errors"]] == [
+            ("less_than_equal", ["limit"])
+        ]
+        ws.send_json({"type": "page", "user_id": 7})
+        assert sorted((e["type"], e["loc"]) for e in ws.receive_json()["errors"]) == [
+            ("extra_forbidden", ["user_id"]),
+            ("missing", ["userId"]),
+        ]
+        ws.send_json({"type": "page", "userId": 7, "colour": "mauve"})
+        assert [e["loc"] for e in ws.receive_json()["errors"]] == [["colour"]]
