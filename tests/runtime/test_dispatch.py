@@ -438,7 +438,13 @@ class Arguments(WebSocketHandlingEndpoint):
         return {"a": a, "b": b, "c": c, "d": d}
 
 
-@pytest.mark.parametrize("event", ["mixed", "mixed_sync"])
+@Arguments.on_event
+async def mixed_function(a: int, b: int = 2, *, c: int, d: int = 4) -> dict[str, Any]:
+    """An attached function with the same parameters: no ``self`` to skip."""
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+@pytest.mark.parametrize("event", ["mixed", "mixed_sync", "mixed_function"])
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
