@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from pydantic import BaseModel
 from starlette.exceptions import WebSocketException
 from starlette.websockets import WebSocketDisconnect
 
@@ -123,3 +124,51 @@ def test_the_default_on_connect_accepts() -> None:
     with connect(Plain) as ws:
         ws.send_json({"type": "echo", "text": "x"})
         assert ws.receive_json() == {"type": "echo", "text": "x"}
+
+
+class Enveloping(WebSocketHandlingEndpoint):
+    """Wraps everything it sends; the seed's reason to override ``send_json``."""
+
+    async def send_json(self, response: Any) -> None:
+        data = response.model_dump(mode="json") if isinstance(response, BaseModel) else response
+        await super().send_json({"envelope": data})
+
+    @on_event
+    async def echo(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+
+def test_send_json_is_the_one_way_out_for_answers_and_errors() -> None:
+    with connect(Enveloping) as ws:
+        ws.send_json({"type": "echo", "text": "x"})
+        assert ws.receive_json() == {"envelope": {"type": "echo", "text": "x"}}
+        ws.send_json({"type": "echo"})
+        assert ws.receive_json()["envelope"]["errors"][0]["loc"] == ["text"]
+        ws.send_text("not json")
+        assert ws.receive_json()["envelope"]["errors"][0]["type"] == "json_invalid"
+
+
+class Quiet(WebSocketHandlingEndpoint):
+    """Tells clients nothing about errors: the seed's reason to override ``send_exception``."""
+
+    seen: ClassVar[Recorder]
+
+    async def send_exception(self, exc: Exception) -> None:
+        self.seen.put(type(exc))
+
+    @on_event
+    async def echo(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+
+def test_send_exception_is_the_one_way_out_for_errors() -> None:
+    quiet: type[Quiet] = type("Fresh", (Quiet,), {"seen": Recorder()})
+    with connect(quiet) as ws:
+        ws.send_text("not json")
+        ws.send_json({"type": "nope"})
+        ws.send_json({"type": "echo", "text": 1})
+        ws.send_json({"type": "echo", "text": "after"})
+        assert ws.receive_json() == {"type": "echo", "text": "after"}
+    errors = [quiet.seen.get() for _ in range(3)]
+    assert all(issubclass(error, Exception) for error in errors)
+    assert quiet.seen.empty()
