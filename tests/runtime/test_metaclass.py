@@ -436,3 +436,17 @@ def test_handlers_of_a_plain_mixin_are_inherited() -> None:
     with connect(Overriding) as ws:
         ws.send_json({"type": "ping"})
         assert ws.receive_json() == {"type": "ping", "by": "class"}
+
+
+def test_attaching_two_functions_for_one_event_is_refused() -> None:
+    class Target(WebSocketHandlingEndpoint):
+        pass
+
+    Target.on_event(shout)
+
+    def on_shout(text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    with pytest.raises(TypeError, match="'shout'"):
+        Target.on_event(on_shout)
+    assert Target.handlers["shout"].method is shout
