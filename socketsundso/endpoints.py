@@ -40,6 +40,9 @@ _NO_EVENTS: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(
     Annotated[WebSocketEventMessage[str], AfterValidator(_refuse_every_event)]
 )
 
+# Enum members cost a metaclass lookup per access on Python 3.11: the hot path reads these.
+_CONNECTED = WebSocketState.CONNECTED
+
 #: Seconds to wait for a departed client's close code before settling for 1006.
 _CLOSE_CODE_WAIT = 1.0
 
@@ -425,7 +428,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         if handler is None:
             raise InvalidMessage.unknown_event(message.type, self.handlers)
         response = await handler.handle(message)
-        if response is None or self.websocket.application_state is not WebSocketState.CONNECTED:
+        if response is None or self.websocket.application_state is not _CONNECTED:
             return
         if message.id is None:
             await self.send_json(response)
@@ -444,15 +447,16 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
         # A model's own serializer: model_dump_json() without its Python-level argument
-        # handling, found without isinstance(), which pydantic's metaclass makes costly.
-        serializer = getattr(type(response), "__pydantic_serializer__", None)
+        # handling, found without isinstance(), which pydantic's metaclass makes costly
+        # (and read off the instance: on the class, the metaclass slows the lookup too).
+        serializer = getattr(response, "__pydantic_serializer__", None)
         if serializer is not None:
             text = serializer.to_json(response, by_alias=True).decode()
         else:
             text = to_json(response, by_alias=True).decode()
         message = {"type": "websocket.send", "text": text}
         websocket = self.websocket
-        if websocket.application_state is not WebSocketState.CONNECTED:
+        if websocket.application_state is not _CONNECTED:
             await websocket.send(message)  # raises just as Starlette does
             return
         # What WebSocket.send does for a connected socket, without its per-call dispatch.
