@@ -7,15 +7,27 @@ over a real socket).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from tests.hardening.apps import app_of
+from tests.hardening.figures import write_figures
 from tests.hardening.strategies import FINAL, Frame, FuzzEndpoint, check_replies, frames
 
 CLIENT = TestClient(app_of(FuzzEndpoint))
+
+#: What the fuzz test threw at the endpoint, written to the run's figures at the end.
+TRIED = {"examples": 0, "frames": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _record_figures() -> Iterator[None]:
+    yield
+    write_figures("hardening-fuzz", dict(TRIED))
 
 
 def exchange(ws: WebSocketTestSession, sent: list[Frame]) -> list[str]:
@@ -47,3 +59,5 @@ def test_every_hostile_frame_gets_one_reply_and_no_handler_sees_bad_data(
     with CLIENT.websocket_connect("/ws") as ws:
         replies = exchange(ws, sent)
     check_replies(sent, replies)
+    TRIED["examples"] += 1
+    TRIED["frames"] += len(sent) + 1
