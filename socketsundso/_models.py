@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import typing
@@ -90,8 +91,11 @@ def build_message_model(
             warnings.filterwarnings("ignore", _SHADOW_WARNING, UserWarning)
             model: type[HandlerMessage[Any]] = create_model(
                 f"{camel_case(event)}Message",
-                __base__=HandlerMessage[Literal[event]],  # type: ignore[valid-type]
+                # The base's ``type: str`` narrowed by a field, not by parametrizing the
+                # generic base: a parametrization is one more model class per handler.
+                __base__=HandlerMessage,
                 __module__=getattr(method, "__module__", __name__),
+                type=(Literal[event], ...),  # type: ignore[arg-type]
                 **fields,
             )
     except (PydanticUserError, NameError, TypeError, ValueError) as exc:
@@ -115,9 +119,7 @@ def build_response_model(event: str, response_model: type[BaseModel] | None) -> 
     echoed request id.
     """
     if response_model is None:
-        return create_model(
-            f"{camel_case(event)}Response", __base__=DefaultResponse, type=(str, event)
-        )
+        return default_response_model(event)
     if _wire_name_taken(response_model, "id"):
         raise TypeError(
             f"response_model {response_model.__name__} of event {event!r} has a field 'id', "
@@ -131,6 +133,16 @@ def build_response_model(event: str, response_model: type[BaseModel] | None) -> 
         __module__=response_model.__module__,
         type=(str, event),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def default_response_model(event: str) -> type[BaseModel]:
+    """The response model of an event's handlers that declare none; one per event name.
+
+    Shared by every class with a handler for ``event`` (the model depends on the
+    name alone), so a second endpoint with a ``"join"`` handler costs no second model.
+    """
+    return create_model(f"{camel_case(event)}Response", __base__=DefaultResponse, type=(str, event))
 
 
 def _wire_name_taken(model: type[BaseModel], name: str) -> bool:

@@ -21,6 +21,7 @@ from starlette.exceptions import WebSocketException
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
 from .limits import RateLimit, TokenBucket
@@ -87,7 +88,9 @@ class HandlingEndpointMeta(type):
     bases' order) with the ones of its own body after them, a handler of its own
     overriding an inherited one for the same event. It also gets its
     ``event_message_model`` and the tagged-union validator that parses and validates
-    a message in one pydantic-core call; all built here, once per class.
+    a message in one pydantic-core call; all built here, once per class. Assigning a
+    class's ``handlers`` (or attaching a function with ``on_event``) rebuilds them
+    when they are next needed, not at once.
     """
 
     def __new__(
@@ -98,17 +101,82 @@ class HandlingEndpointMeta(type):
         caller_locals = sys._getframe(1).f_locals
         inherited: dict[str, Handler] = {}
         for base in reversed(cls.__mro__[1:]):
-            if "handlers" in base.__dict__:
-                inherited.update(base.__dict__["handlers"])
+            table = base.__dict__.get("_handler_table")
+            if isinstance(base, HandlingEndpointMeta) and table is not None:
+                inherited.update(table)
             else:  # a plain mixin: its marked methods are handlers of every endpoint using it
                 inherited.update(_collect_handlers(base.__name__, base.__dict__, caller_locals))
         own = _collect_handlers(name, namespace, caller_locals)
         handlers = {event: h for event, h in inherited.items() if event not in own}
         handlers.update(own)
-        cls.handlers = handlers  # type: ignore[attr-defined]
-        cls._own_events = frozenset(own)  # type: ignore[attr-defined]
-        cls._build_validators()  # type: ignore[attr-defined]
+        install(cls, "_own_events", frozenset(own))
+        cls._set_handlers(handlers)
+        cls._build_validators()
         return cls
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        if name == "handlers":
+            cls._set_handlers(_checked_handlers(cls, value))
+            return
+        super().__setattr__(name, value)
+
+    def _set_handlers(cls, table: dict[str, Handler]) -> None:
+        """Make ``table`` this class's handlers; its validators are rebuilt when next read."""
+        install(cls, "handlers", HandlerTable(table))
+        install(cls, "_handler_table", table)
+        cls._validators_changed()
+
+    def _validators_changed(cls) -> None:
+        """Rebuild what depends on every handler when it is next read (O(1) now)."""
+        install(
+            cls,
+            "event_message_model",
+            LazyClassAttribute(cls, "event_message_model", _event_message_model),
+        )
+        install(
+            cls, "_message_validator", LazyClassAttribute(cls, "_message_validator", _validator)
+        )
+
+    def _build_validators(cls) -> None:
+        """Build what depends on every handler now: the first message must not wait for it."""
+        install(cls, "event_message_model", _event_message_model(cls))
+        install(cls, "_message_validator", _validator(cls))
+
+
+def _checked_handlers(cls: type, value: object) -> dict[str, Handler]:
+    """``value`` as a class's handlers dict, or a ``TypeError`` naming what is wrong."""
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{cls.__name__}.handlers must be a dict of event names to Handler objects, "
+            f"not {type(value).__name__}"
+        )
+    for event, handler in value.items():
+        if not isinstance(handler, Handler) or handler.event != event:
+            raise TypeError(
+                f"{cls.__name__}.handlers[{event!r}] must be a Handler for event {event!r}, "
+                f"not {handler!r}"
+            )
+    return dict(value)
+
+
+def _event_message_model(cls: type) -> type[WebSocketEventMessage[Any]]:
+    """A model of any message ``cls`` accepts: ``type`` is the ``Literal`` of its events."""
+    events = tuple(cls.__dict__["_handler_table"])
+    if not events:
+        return WebSocketEventMessage
+    return WebSocketEventMessage[Literal[events]]  # type: ignore[valid-type]
+
+
+def _validator(cls: type) -> SchemaValidator:
+    """The tagged union of ``cls``'s handler models: one pydantic-core call per message."""
+    handlers: dict[str, Handler] = cls.__dict__["_handler_table"]
+    if not handlers:
+        return _NO_EVENTS.validator  # type: ignore[return-value]
+    models = tuple(handler.model for handler in handlers.values())
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        Annotated[Union[models], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
+    )
+    return adapter.validator  # type: ignore[return-value]
 
 
 class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
@@ -125,8 +193,12 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     handler that fails unexpectedly closes the connection with 1011.
     """
 
-    handlers: dict[str, Handler] = {}  # noqa: RUF012 (replaced per class and per instance)
-    """Every event this class handles, mapped to its handler (bound, on an instance)."""
+    handlers: dict[str, Handler] = {}  # noqa: RUF012 (replaced per class, bound per instance)
+    """Every event this class handles, mapped to its handler.
+
+    On an instance, the same handlers bound to it, copied when the connection's code
+    first reads ``self.handlers`` (a connection that never reads it costs no copy).
+    """
     event_message_model: ClassVar[type[WebSocketEventMessage[Any]]] = WebSocketEventMessage
     """A message of any of this class's events: ``type`` is the ``Literal`` of them all."""
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
@@ -145,6 +217,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     """Seconds without a message after which the connection is closed (1000); ``None``: never."""
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
+    _handler_table: ClassVar[dict[str, Handler]]
     _message_validator: ClassVar[SchemaValidator]
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -157,24 +230,9 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         self.receive = receive
         self.send = send
         self.websocket = WebSocket(scope, receive=receive, send=send)
-        self.handlers = {event: h.bind(self) for event, h in type(self).handlers.items()}
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
-
-    @classmethod
-    def _build_validators(cls) -> None:
-        events = tuple(cls.handlers)
-        if not events:
-            cls.event_message_model = WebSocketEventMessage
-            cls._message_validator = _NO_EVENTS.validator  # type: ignore[assignment]
-            return
-        cls.event_message_model = WebSocketEventMessage[Literal[events]]  # type: ignore[valid-type]
-        models = tuple(handler.model for handler in cls.handlers.values())
-        adapter: TypeAdapter[Any] = TypeAdapter(
-            Annotated[Union[models], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
-        )
-        cls._message_validator = adapter.validator  # type: ignore[assignment]
 
     @overload
     @classmethod
@@ -206,9 +264,10 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                     f"{cls.handlers[spec.event].method.__name__}()"
                 )
             handler = Handler(spec.event, function, spec.response_model, localns=caller_locals)
-            cls.handlers = {**cls.handlers, spec.event: handler}
+            # In place and O(1): the validators are rebuilt once, when next needed.
+            cls._handler_table[spec.event] = handler
             cls._own_events = cls._own_events | {spec.event}
-            cls._build_validators()
+            type(cls)._validators_changed(cls)
             return function
 
         return attach(event) if callable(event) else attach
@@ -286,7 +345,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             try:
                 event_message = validate_json(data)
             except ValidationError as exc:
-                await self._reject(InvalidMessage.from_envelope(exc, self.handlers), message)
+                error = InvalidMessage.from_envelope(exc, self._handlers_in_use())
+                await self._reject(error, message)
                 continue
             if handler_timeout is not None:
                 await self._handle_with_timeout(event_message, handler_timeout)
@@ -370,6 +430,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         origin = self.websocket.headers.get("origin")
         return origin is None or origin in allowed
 
+    def _handlers_in_use(self) -> dict[str, Handler]:
+        """This connection's handlers: its own ``handlers`` if it has any, else its class's."""
+        own: dict[str, Handler] | None = self.__dict__.get("handlers")
+        return self._handler_table if own is None else own
+
     def _disconnected(self) -> bool:
         websocket = self.websocket
         return (
@@ -424,10 +489,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         ``message`` is an instance of the handler's ``model`` on the dispatch path.
         Override to wrap every message (logging, metrics, authorization by event).
         """
-        handler = self.handlers.get(message.type)
+        handlers = self._handlers_in_use()
+        handler = handlers.get(message.type)
         if handler is None:
-            raise InvalidMessage.unknown_event(message.type, self.handlers)
-        response = await handler.handle(message)
+            raise InvalidMessage.unknown_event(message.type, handlers)
+        response = await handler.handle_for(self, message)
         if response is None or self.websocket.application_state is not _CONNECTED:
             return
         if message.id is None:

@@ -6,7 +6,6 @@ import dataclasses
 import inspect
 import operator
 from collections.abc import Callable, Mapping
-from types import MethodType
 from typing import Any, Generic, overload
 
 from pydantic import BaseModel, ValidationError
@@ -59,7 +58,7 @@ class Handler:
     """
 
     __slots__ = (
-        "_call",
+        "_endpoint",
         "_pick_arguments",
         "_response_is_default",
         "_validate_response",
@@ -92,7 +91,8 @@ class Handler:
         self._response_is_default = response_model is None
         # model_validate() without its Python-level argument handling: this runs per message.
         self._validate_response = self.response_model.__pydantic_validator__.validate_python
-        self._call: Callable[..., Any] | None = None if takes_endpoint else method
+        #: The endpoint a ``bind()``-ed copy calls its method on; ``None`` for the original.
+        self._endpoint: object | None = None
         self._pick_arguments = positional_picker(fields, method, takes_endpoint=takes_endpoint)
 
     def __repr__(self) -> str:
@@ -100,13 +100,17 @@ class Handler:
         return f"<Handler {self.event!r} -> {name}()>"
 
     def bind(self, endpoint: object) -> Handler:
-        """This handler, calling its method on ``endpoint`` (a copy; ``self`` is unchanged)."""
+        """This handler, calling its method on ``endpoint`` (a copy; ``self`` is unchanged).
+
+        The endpoint itself never needs this: it passes itself to ``handle_for``. It
+        is what ``self.handlers`` on an endpoint instance holds, made when first read.
+        """
         if not self.takes_endpoint:
             return self
         bound = object.__new__(Handler)
         for slot in Handler.__slots__:
             setattr(bound, slot, getattr(self, slot))
-        bound._call = MethodType(self.method, endpoint)
+        bound._endpoint = endpoint
         return bound
 
     async def handle(self, msg: WebSocketEventMessage[Any]) -> BaseModel | None:
@@ -114,27 +118,45 @@ class Handler:
 
         Raises pydantic's ``ValidationError`` for a message that doesn't fit ``model``,
         ``ResponseError`` for a return value that doesn't fit ``response_model``, and
-        whatever the method raises.
+        whatever the method raises. A method of an endpoint class must be ``bind()``-ed
+        to an endpoint first (or called through ``handle_for``).
         """
-        call = self._call
-        if call is None:
+        endpoint = self._endpoint
+        if endpoint is None and self.takes_endpoint:
             raise TypeError(f"{self!r} is an endpoint method: bind() it to an endpoint first")
+        return await self.handle_for(endpoint, msg)
+
+    async def handle_for(
+        self, endpoint: object, msg: WebSocketEventMessage[Any]
+    ) -> BaseModel | None:
+        """``handle(msg)`` with the method called on ``endpoint``; no bound copy is made.
+
+        This is how an endpoint runs its handlers: one ``Handler`` per event and
+        class, shared by every connection. For a function handler (attached with
+        ``Endpoint.on_event``, or made without ``takes_endpoint``) ``endpoint`` is
+        ignored.
+        """
         if msg.__class__ is not self.model:
             msg = self.model.model_validate(msg.model_dump(by_alias=True))
+        method = self.method
         pick = self._pick_arguments
         if pick is not None:
             arguments = pick(msg.__dict__)
-            if self.is_async:
-                result = await call(*arguments)
+            if not self.is_async:
+                leading = (endpoint,) if self.takes_endpoint else ()
+                result = await run_in_threadpool(method, *leading, *arguments)
+            elif self.takes_endpoint:
+                result = await method(endpoint, *arguments)
             else:
-                result = await run_in_threadpool(call, *arguments)
+                result = await method(*arguments)
         else:
             fields = msg.__dict__.copy()
             del fields["type"], fields["id"]
+            leading = (endpoint,) if self.takes_endpoint else ()
             if self.is_async:
-                result = await call(**fields)
+                result = await method(*leading, **fields)
             else:
-                result = await run_in_threadpool(call, **fields)
+                result = await run_in_threadpool(method, *leading, **fields)
         if result is None:
             return None
         if type(result) is dict:  # the common case, without make_response's checks
