@@ -3,8 +3,8 @@
 ``HandlerTable`` is what an endpoint class's ``handlers`` attribute really is: on the
 class it is the class's dict of handlers; on an instance (a connection) it is a dict of
 copies bound to that instance, made only if the connection's code reads it. The
-endpoint itself never reads it per connection: it runs the class's shared handlers with
-``Handler.handle_for``.
+endpoint itself runs the class's shared handlers with ``Handler.handle_for``, so a
+connection that never reads ``self.handlers`` costs no copy of them.
 
 ``LazyClassAttribute`` builds a class attribute on first access and then replaces itself
 with the value, so what depends on all of a class's handlers (the tagged union that
@@ -25,10 +25,13 @@ T = TypeVar("T")
 
 
 class HandlerTable:
-    """``handlers`` of one endpoint class: the class's dict, or an instance's bound copy.
+    """``handlers`` of one endpoint class: the class's dict, or an instance's own.
 
-    A non-data descriptor: an instance's own ``handlers`` (the bound copy cached on
-    first read, or a dict the instance assigned) wins over it, as for any attribute.
+    An instance's own table is the bound copy made when its code first reads
+    ``self.handlers``, or whatever dict it assigned to ``self.handlers``; either way
+    it is stored as the instance's ``_handler_table``, which is what the endpoint
+    dispatches with, so a connection that narrows its handlers narrows what it serves.
+    A connection that never reads them dispatches with the class's table: no copy.
     """
 
     __slots__ = ("table",)
@@ -43,9 +46,14 @@ class HandlerTable:
     def __get__(self, instance: object, owner: type | None = None) -> dict[str, Handler]:
         if instance is None:
             return self.table
-        bound = {event: handler.bind(instance) for event, handler in self.table.items()}
-        instance.__dict__["handlers"] = bound
-        return bound
+        own: dict[str, Handler] | None = instance.__dict__.get("_handler_table")
+        if own is None:
+            own = {event: handler.bind(instance) for event, handler in self.table.items()}
+            instance.__dict__["_handler_table"] = own
+        return own
+
+    def __set__(self, instance: object, value: dict[str, Handler]) -> None:
+        instance.__dict__["_handler_table"] = value
 
     def __repr__(self) -> str:
         return f"<handlers {list(self.table)!r}>"

@@ -217,7 +217,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     """Seconds without a message after which the connection is closed (1000); ``None``: never."""
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
-    _handler_table: ClassVar[dict[str, Handler]]
+    _handler_table: dict[str, Handler]
     _message_validator: ClassVar[SchemaValidator]
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -345,7 +345,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             try:
                 event_message = validate_json(data)
             except ValidationError as exc:
-                error = InvalidMessage.from_envelope(exc, self._handlers_in_use())
+                error = InvalidMessage.from_envelope(exc, self._handler_table)
                 await self._reject(error, message)
                 continue
             if handler_timeout is not None:
@@ -430,11 +430,6 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         origin = self.websocket.headers.get("origin")
         return origin is None or origin in allowed
 
-    def _handlers_in_use(self) -> dict[str, Handler]:
-        """This connection's handlers: its own ``handlers`` if it has any, else its class's."""
-        own: dict[str, Handler] | None = self.__dict__.get("handlers")
-        return self._handler_table if own is None else own
-
     def _disconnected(self) -> bool:
         websocket = self.websocket
         return (
@@ -489,7 +484,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         ``message`` is an instance of the handler's ``model`` on the dispatch path.
         Override to wrap every message (logging, metrics, authorization by event).
         """
-        handlers = self._handlers_in_use()
+        # The instance's own table if its code read or assigned self.handlers, else the class's.
+        handlers = self._handler_table
         handler = handlers.get(message.type)
         if handler is None:
             raise InvalidMessage.unknown_event(message.type, handlers)

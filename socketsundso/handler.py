@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import operator
+import keyword
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, overload
 
@@ -58,8 +58,8 @@ class Handler:
     """
 
     __slots__ = (
+        "_call",
         "_endpoint",
-        "_pick_arguments",
         "_response_is_default",
         "_validate_response",
         "event",
@@ -93,7 +93,7 @@ class Handler:
         self._validate_response = self.response_model.__pydantic_validator__.validate_python
         #: The endpoint a ``bind()``-ed copy calls its method on; ``None`` for the original.
         self._endpoint: object | None = None
-        self._pick_arguments = positional_picker(fields, method, takes_endpoint=takes_endpoint)
+        self._call = argument_passer(method, takes_endpoint=takes_endpoint)
 
     def __repr__(self) -> str:
         name = getattr(self.method, "__qualname__", repr(self.method))
@@ -138,25 +138,10 @@ class Handler:
         """
         if msg.__class__ is not self.model:
             msg = self.model.model_validate(msg.model_dump(by_alias=True))
-        method = self.method
-        pick = self._pick_arguments
-        if pick is not None:
-            arguments = pick(msg.__dict__)
-            if not self.is_async:
-                leading = (endpoint,) if self.takes_endpoint else ()
-                result = await run_in_threadpool(method, *leading, *arguments)
-            elif self.takes_endpoint:
-                result = await method(endpoint, *arguments)
-            else:
-                result = await method(*arguments)
+        if self.is_async:
+            result = await self._call(self.method, endpoint, msg.__dict__)
         else:
-            fields = msg.__dict__.copy()
-            del fields["type"], fields["id"]
-            leading = (endpoint,) if self.takes_endpoint else ()
-            if self.is_async:
-                result = await method(*leading, **fields)
-            else:
-                result = await run_in_threadpool(method, *leading, **fields)
+            result = await run_in_threadpool(self._call, self.method, endpoint, msg.__dict__)
         if result is None:
             return None
         if type(result) is dict:  # the common case, without make_response's checks
@@ -198,23 +183,30 @@ class Handler:
         )
 
 
-def positional_picker(
-    fields: dict[str, Any], method: Callable[..., Any], *, takes_endpoint: bool
-) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
-    """A function picking a message's field values as the method's positional arguments.
+def argument_passer(
+    method: Callable[..., Any], *, takes_endpoint: bool
+) -> Callable[[Callable[..., Any], object, dict[str, Any]], Any]:
+    """A function ``(method, endpoint, fields)`` calling ``method`` with a message's fields.
 
-    Calling with positional arguments taken by ``itemgetter`` costs less than
-    copying the message's fields into keyword arguments; it applies when the
-    method takes two or more parameters, all positional-or-keyword (``None`` else).
+    Compiled once per handler from the method's parameters, so a message's fields go
+    straight from its ``__dict__`` into the call: no copy of the fields, no tuple of
+    arguments built per message (positional-or-keyword parameters are passed by
+    position, keyword-only ones by name; the endpoint first if ``takes_endpoint``).
+    The names come from ``inspect.signature``, which only admits identifiers.
     """
     parameters = list(inspect.signature(method).parameters.values())[1 if takes_endpoint else 0 :]
-    if len(parameters) < 2 or any(
-        parameter.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for parameter in parameters
-    ):
-        return None
-    if [parameter.name for parameter in parameters] != list(fields):
-        return None
-    return operator.itemgetter(*fields)
+    arguments = ["endpoint"] if takes_endpoint else []
+    for parameter in parameters:
+        if not parameter.name.isidentifier() or keyword.iskeyword(parameter.name):
+            raise TypeError(f"Parameter name {parameter.name!r} of {method!r} is not an identifier")
+        value = f"fields[{parameter.name!r}]"
+        if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            arguments.append(value)
+        else:
+            arguments.append(f"{parameter.name}={value}")
+    source = f"lambda method, endpoint, fields: method({', '.join(arguments)})"
+    passer: Callable[[Callable[..., Any], object, dict[str, Any]], Any] = eval(source, {})
+    return passer
 
 
 def check_event(event: object, culprit: object) -> None:
