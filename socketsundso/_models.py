@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import re
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, PydanticUserError, create_model
+from pydantic_core import SchemaValidator
 
 from .models import DefaultResponse, HandlerMessage
 
@@ -100,6 +102,7 @@ def build_message_model(
             )
     except (PydanticUserError, NameError, TypeError, ValueError) as exc:
         raise TypeError(f"Cannot build the message model of handler {name}(): {exc}") from exc
+    stop_sequences_at_first_error(model)
     unusable = [field for field in fields if field not in model.model_fields]
     if unusable:
         raise TypeError(
@@ -107,6 +110,49 @@ def build_message_model(
             "(names with a leading underscore or pydantic's model_ prefix); rename them"
         )
     return model
+
+
+#: Core schemas of sequences that can stop at their first invalid item (``fail_fast``).
+_SEQUENCE_SCHEMAS = frozenset({"list", "tuple", "set", "frozenset"})
+
+
+def stop_sequences_at_first_error(model: type[BaseModel]) -> None:
+    """Rebuild ``model``'s validator so that each of its sequences stops at its first bad item.
+
+    Without it one message of 250,000 wrong list items costs 250,000 error entries
+    (seconds of CPU and a reply of megabytes): a client could make the server do far
+    more work for an invalid message than for a valid one. Sequences inside other
+    pydantic models the handler takes keep those models' own behaviour.
+    """
+    schema = copy.deepcopy(model.__pydantic_core_schema__)
+    if not _mark_fail_fast(schema):
+        return
+    # pydantic-core reuses a complete model's own validator for a schema naming the
+    # model ("prebuilt"): while this one is built, the model must not look complete.
+    model.__pydantic_complete__ = False
+    try:
+        validator = SchemaValidator(schema)
+    finally:
+        model.__pydantic_complete__ = True
+    model.__pydantic_core_schema__ = schema
+    model.__pydantic_validator__ = validator
+
+
+def _mark_fail_fast(schema: object) -> bool:
+    """Set ``fail_fast`` on every sequence schema in ``schema``; say whether there was one."""
+    marked = False
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if isinstance(kind, str) and kind in _SEQUENCE_SCHEMAS:
+            schema["fail_fast"] = True
+            marked = True
+        for key, value in schema.items():
+            if key not in ("metadata", "serialization"):
+                marked = _mark_fail_fast(value) or marked
+    elif isinstance(schema, list):
+        for item in schema:
+            marked = _mark_fail_fast(item) or marked
+    return marked
 
 
 def build_response_model(event: str, response_model: type[BaseModel] | None) -> type[BaseModel]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Collection, Generator, Mapping
-from typing import Annotated, Any, ClassVar, Literal, Union, overload
+from typing import Any, ClassVar, Literal, overload
 
 import anyio
-from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import (
-    PydanticCustomError,
     PydanticSerializationError,
     SchemaValidator,
-    from_json,
     to_json,
 )
 from starlette import status
@@ -22,24 +20,16 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
+from ._envelope import message_validator, request_id_of, take_rejected_id
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
 from .limits import RateLimit, TokenBucket
-from .models import RequestId, WebSocketEventMessage
+from .models import WebSocketEventMessage
 
 __all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
 
 logger = logging.getLogger("socketsundso")
 
-
-def _refuse_every_event(message: WebSocketEventMessage[str]) -> WebSocketEventMessage[str]:
-    raise PydanticCustomError("union_tag_invalid", "Unknown event {tag!r}", {"tag": message.type})
-
-
-#: Validates messages for an endpoint that handles no events: each one is refused.
-_NO_EVENTS: TypeAdapter[WebSocketEventMessage[str]] = TypeAdapter(
-    Annotated[WebSocketEventMessage[str], AfterValidator(_refuse_every_event)]
-)
 
 # Enum members cost a metaclass lookup per access on Python 3.11: the hot path reads these.
 _CONNECTED = WebSocketState.CONNECTED
@@ -170,13 +160,7 @@ def _event_message_model(cls: type) -> type[WebSocketEventMessage[Any]]:
 def _validator(cls: type) -> SchemaValidator:
     """The tagged union of ``cls``'s handler models: one pydantic-core call per message."""
     handlers: dict[str, Handler] = cls.__dict__["_handler_table"]
-    if not handlers:
-        return _NO_EVENTS.validator  # type: ignore[return-value]
-    models = tuple(handler.model for handler in handlers.values())
-    adapter: TypeAdapter[Any] = TypeAdapter(
-        Annotated[Union[models], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
-    )
-    return adapter.validator  # type: ignore[return-value]
+    return message_validator(handler.model for handler in handlers.values())
 
 
 class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
@@ -346,7 +330,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 event_message = validate_json(data)
             except ValidationError as exc:
                 error = InvalidMessage.from_envelope(exc, self._handler_table)
-                await self._reject(error, message)
+                error.request_id = take_rejected_id()
+                await self.send_exception(error)
                 continue
             if handler_timeout is not None:
                 await self._handle_with_timeout(event_message, handler_timeout)
@@ -398,7 +383,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
 
     async def _reject(self, error: MessageError, message: Message) -> None:
         """Answer a frame refused before validation, echoing its request id if it has one."""
-        error.request_id = self._request_id_of(message)
+        data = message.get("text")
+        error.request_id = request_id_of(message.get("bytes") or b"" if data is None else data)
         await self.send_exception(error)
 
     async def _reject_if_too_large(self, data: str | bytes, message: Message) -> bool:
@@ -436,24 +422,6 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             websocket.application_state is WebSocketState.DISCONNECTED
             or websocket.client_state is WebSocketState.DISCONNECTED
         )
-
-    @staticmethod
-    def _request_id_of(message: Message) -> RequestId | None:
-        """The ``id`` of a raw frame that failed validation, if it has a valid one."""
-        data = message.get("text")
-        if data is None:
-            data = message.get("bytes") or b""
-        try:
-            parsed = from_json(data)
-        except (ValueError, TypeError):  # TypeError: a str holding lone surrogates
-            return None
-        if not isinstance(parsed, dict):
-            return None
-        request_id = parsed.get("id")
-        valid = isinstance(request_id, str) or (
-            isinstance(request_id, int) and not isinstance(request_id, bool)
-        )
-        return request_id if valid else None
 
     async def _fail(self) -> int:
         """Log the exception being handled and close with 1011; return that code."""

@@ -9,9 +9,14 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict
 
+from ._envelope import EVENT_BRANCH, PROBE_BRANCH
 from .models import RequestId
 
 __all__ = [
+    "EXCERPT_LENGTH",
+    "MAX_ERRORS_LISTED",
+    "MAX_ERROR_ENTRIES",
+    "MAX_MESSAGE_LENGTH",
     "ErrorEntry",
     "InvalidMessage",
     "MessageError",
@@ -28,6 +33,18 @@ class ErrorEntry(TypedDict, total=False):
     msg: str
     ctx: dict[str, Any]
 
+
+#: Most entries one error reply lists; the rest are counted in a ``too_many_errors`` entry.
+MAX_ERROR_ENTRIES = 10
+#: A validation error with more errors than this is answered by one ``too_many_errors``
+#: entry: building pydantic's entries costs about 1.5 µs each, so a client sending
+#: 80,000 wrong items must not make the server build 80,000 of them.
+MAX_ERRORS_LISTED = 100
+#: Longest ``msg`` of an entry, in characters (a custom validator's message may quote input).
+MAX_MESSAGE_LENGTH = 300
+#: Longest excerpt of client-controlled text in an entry (a ``loc`` key, a ``ctx`` string,
+#: an unknown event's name).
+EXCERPT_LENGTH = 64
 
 #: What a client is told when the server failed in a way it must not describe.
 INTERNAL_ERROR: ErrorEntry = {
@@ -98,41 +115,56 @@ class InvalidMessage(MessageError):
 
         pydantic reports a field error of a tagged union under the tag (``("join",
         "room")``) and a missing or unknown tag at the root; clients get ``["room"]``
-        and ``["type"]``, and the list of events they may send.
+        and ``["type"]``, and the list of events they may send. Only the envelope's
+        own tag is reported as an unknown event: a discriminated union inside a
+        message keeps pydantic's entry and location. Locations labelled with the
+        endpoint validator's branches (see ``socketsundso._envelope``) lose the label;
+        the request-id probe's entry is dropped. Entries are bounded as
+        ``errors_for_client`` bounds them.
         """
+        details = _listed(exc)
+        if details is None:
+            return cls([_too_many_to_list()])
         known = ", ".join(repr(event) for event in events) or "none"
         errors: list[ErrorEntry] = []
-        for error in exc.errors(include_url=False, include_input=False):
-            entry = _entry(error)
-            loc = error["loc"]
-            if error["type"] == "union_tag_not_found" or (
-                error["type"] == "missing" and tuple(loc) == ("type",)
-            ):
+        for error in details:
+            loc = tuple(error["loc"])
+            if loc[:1] == (PROBE_BRANCH,):
+                continue
+            if loc[:1] == (EVENT_BRANCH,):
+                loc = loc[1:]
+            entry = _entry(error, loc)
+            if error["type"] == "union_tag_not_found" and not loc:
                 entry = {
                     "type": "missing",
                     "loc": ["type"],
                     "msg": f"Field required: 'type' must name one of the events {known}",
                 }
-            elif error["type"] == "union_tag_invalid":
+            elif error["type"] == "union_tag_invalid" and not loc:
                 entry = cls.unknown_event(error.get("ctx", {}).get("tag"), events).errors[0]
-            elif error["type"] == "model_type" and not loc:
+            elif error["type"] in ("model_type", "dict_type") and not loc:
                 entry = {"type": "dict_type", "loc": [], "msg": "Input should be an object"}
             elif loc and loc[0] in events:
-                entry["loc"] = loc[1:]
+                entry["loc"] = list(loc[1:])
             errors.append(entry)
-        return cls(errors)
+        return cls(_capped(errors))
 
     @classmethod
     def unknown_event(cls, tag: object, events: Collection[str]) -> InvalidMessage:
-        """The error for a message whose ``type`` names no event of the endpoint."""
+        """The error for a message whose ``type`` names no event of the endpoint.
+
+        The name the client sent is reflected as a bounded excerpt: its first
+        ``EXCERPT_LENGTH`` characters, quoted and escaped as a Python ``repr``.
+        """
         known = ", ".join(repr(event) for event in events) or "none"
+        excerpt = _excerpt(tag)
         return cls(
             [
                 {
                     "type": "union_tag_invalid",
                     "loc": ["type"],
-                    "msg": f"Unknown event {tag!r}: expected one of {known}",
-                    "ctx": {"tag": tag, "expected": list(events)},
+                    "msg": f"Unknown event {excerpt!r}: expected one of {known}",
+                    "ctx": {"tag": excerpt, "expected": list(events)},
                 }
             ]
         )
@@ -163,23 +195,81 @@ class ResponseError(Exception):
 
 
 def errors_for_client(exc: Exception) -> list[ErrorEntry]:
-    """The error entries a client may see for ``exc``; never an internal exception's text."""
+    """The error entries a client may see for ``exc``; never an internal exception's text.
+
+    Bounded whatever the input: at most ``MAX_ERROR_ENTRIES`` entries (then one
+    ``too_many_errors`` entry counting the rest), and a validation error of more
+    than ``MAX_ERRORS_LISTED`` errors is not even listed (one ``too_many_errors``
+    entry). Each entry's ``msg``, ``loc`` items and ``ctx`` strings are cut to a
+    bounded length, so a huge key or a validator quoting its input can't make a
+    huge reply.
+    """
     if isinstance(exc, MessageError):
         return exc.errors
     if isinstance(exc, ValidationError):
-        return [_entry(error) for error in exc.errors(include_url=False, include_input=False)]
+        details = _listed(exc)
+        if details is None:
+            return [_too_many_to_list()]
+        return _capped([_entry(error, tuple(error["loc"])) for error in details])
     return [INTERNAL_ERROR]
 
 
-def _entry(error: ErrorDetails) -> ErrorEntry:
-    entry: ErrorEntry = {"type": error["type"], "loc": error["loc"], "msg": error["msg"]}
+def _listed(exc: ValidationError) -> list[ErrorDetails] | None:
+    """pydantic's entries of ``exc``, or ``None`` when there are too many to build them."""
+    if exc.error_count() > MAX_ERRORS_LISTED:
+        return None
+    return exc.errors(include_url=False, include_input=False)
+
+
+def _capped(entries: list[ErrorEntry]) -> list[ErrorEntry]:
+    """The first ``MAX_ERROR_ENTRIES`` entries, and one counting the rest if there are more."""
+    if len(entries) <= MAX_ERROR_ENTRIES:
+        return entries
+    omitted = len(entries) - MAX_ERROR_ENTRIES
+    return [
+        *entries[:MAX_ERROR_ENTRIES],
+        {
+            "type": "too_many_errors",
+            "loc": [],
+            "msg": f"{omitted} more errors not listed",
+            "ctx": {"listed": MAX_ERROR_ENTRIES, "omitted": omitted},
+        },
+    ]
+
+
+def _too_many_to_list() -> ErrorEntry:
+    return {
+        "type": "too_many_errors",
+        "loc": [],
+        "msg": f"The message has more than {MAX_ERRORS_LISTED} errors; none are listed",
+        "ctx": {"limit": MAX_ERRORS_LISTED},
+    }
+
+
+def _entry(error: ErrorDetails, loc: tuple[str | int, ...]) -> ErrorEntry:
+    entry: ErrorEntry = {
+        "type": error["type"],
+        "loc": [_excerpt(part) for part in loc],
+        "msg": _cut(error["msg"], MAX_MESSAGE_LENGTH),
+    }
     if "ctx" in error:
         # A custom validator's ctx holds its exception: clients get its message only.
         entry["ctx"] = {
-            key: value if isinstance(value, _JSON_SCALARS) else str(value)
+            key: _excerpt(value if isinstance(value, _JSON_SCALARS) else str(value))
             for key, value in error["ctx"].items()
         }
     return entry
+
+
+def _excerpt(value: Any) -> Any:
+    """``value`` itself, or its first ``EXCERPT_LENGTH`` characters if it is a longer string."""
+    if isinstance(value, str) and len(value) > EXCERPT_LENGTH:
+        return _cut(value, EXCERPT_LENGTH)
+    return value
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "\u2026"
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))

@@ -36,9 +36,15 @@ class WebSocketEventMessage(BaseModel, Generic[EventT]):
 
 
 class HandlerMessage(WebSocketEventMessage[EventT]):
-    """Base of every handler's input model: a message with exactly the handler's fields."""
+    """Base of every handler's input model: a message with exactly the handler's fields.
 
-    model_config = ConfigDict(extra="forbid")
+    Unknown fields are refused, and so are ``NaN`` and infinities in float and decimal
+    fields (JSON has none of them; pydantic's parser accepts ``NaN``, ``Infinity`` and
+    ``1e999``). A parameter that wants them says so:
+    ``Annotated[float, Field(allow_inf_nan=True)]``.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DefaultResponse(BaseModel):
