@@ -43,6 +43,9 @@ _CLIENT_ERRORS = (MessageError, ValidationError, ResponseError, PydanticSerializ
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 """Default ``max_message_size``: 1 MiB."""
 
+DEFAULT_SYNC_HANDLER_THREADS = 8
+"""Default ``sync_handler_threads``: well below the 40 threads Starlette's pool shares."""
+
 
 def _collect_handlers(
     class_name: str, namespace: Mapping[str, Any], localns: Mapping[str, Any]
@@ -99,6 +102,8 @@ class HandlingEndpointMeta(type):
         own = _collect_handlers(name, namespace, caller_locals)
         handlers = {event: h for event, h in inherited.items() if event not in own}
         handlers.update(own)
+        _check_allowed_origins(name, getattr(cls, "allowed_origins", None))
+        _check_sync_handler_threads(name, getattr(cls, "sync_handler_threads", 1))
         install(cls, "_own_events", frozenset(own))
         cls._set_handlers(handlers)
         cls._build_validators()
@@ -108,6 +113,10 @@ class HandlingEndpointMeta(type):
         if name == "handlers":
             cls._set_handlers(_checked_handlers(cls, value))
             return
+        if name == "allowed_origins":
+            _check_allowed_origins(cls.__name__, value)
+        if name == "sync_handler_threads":
+            _check_sync_handler_threads(cls.__name__, value)
         super().__setattr__(name, value)
 
     def _set_handlers(cls, table: dict[str, Handler]) -> None:
@@ -131,6 +140,35 @@ class HandlingEndpointMeta(type):
         """Build what depends on every handler now: the first message must not wait for it."""
         install(cls, "event_message_model", _event_message_model(cls))
         install(cls, "_message_validator", _validator(cls))
+
+
+def _check_allowed_origins(class_name: str, allowed: object) -> None:
+    """Refuse an ``allowed_origins`` that isn't ``None`` or a collection of exact origins.
+
+    A ``str`` is a collection too, of its characters: ``origin in "https://a.example"``
+    would be a substring test that lets ``https://a.exampl`` in. Nothing is normalised.
+    """
+    if allowed is None:
+        return
+    if isinstance(allowed, (str, bytes)) or not isinstance(allowed, Collection):
+        raise TypeError(
+            f"{class_name}.allowed_origins must be None or a collection of origins such as "
+            f'{{"https://example.com"}}, not {type(allowed).__name__} {allowed!r}'
+        )
+    wrong = [origin for origin in allowed if not isinstance(origin, str)]
+    if wrong:
+        raise TypeError(
+            f"{class_name}.allowed_origins must hold origins as strings; "
+            f"{wrong[0]!r} is {type(wrong[0]).__name__}"
+        )
+
+
+def _check_sync_handler_threads(class_name: str, threads: object) -> None:
+    """Refuse a ``sync_handler_threads`` that isn't a positive ``int``."""
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise TypeError(
+            f"{class_name}.sync_handler_threads must be a positive int, not {threads!r}"
+        )
 
 
 def _checked_handlers(cls: type, value: object) -> dict[str, Handler]:
@@ -199,6 +237,13 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     """Seconds a handler may run before it is cancelled and the client told; ``None``: no limit."""
     idle_timeout: ClassVar[float | None] = None
     """Seconds without a message after which the connection is closed (1000); ``None``: never."""
+    sync_handler_threads: ClassVar[int] = DEFAULT_SYNC_HANDLER_THREADS
+    """Most sync handlers of this class running at once, over all its connections.
+
+    They run in worker threads of their own, not in Starlette's shared pool of 40
+    (which sync routes and ``FileResponse`` use): a slow sync handler can't starve the
+    rest of the application. Each class (a subclass too) has its own count.
+    """
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _handler_table: dict[str, Handler]
@@ -331,6 +376,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             except ValidationError as exc:
                 error = InvalidMessage.from_envelope(exc, self._handler_table)
                 error.request_id = take_rejected_id()
+                await self.send_exception(error)
+                continue
+            if event_message.__pydantic_extra__:  # kept by the validator, refused here
+                error = InvalidMessage.unknown_keys(event_message.__pydantic_extra__)
+                error.request_id = event_message.id
                 await self.send_exception(error)
                 continue
             if handler_timeout is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -170,6 +171,22 @@ class InvalidMessage(MessageError):
         )
 
     @classmethod
+    def unknown_keys(cls, keys: Collection[str]) -> InvalidMessage:
+        """The error for a message with keys its handler has no parameter for.
+
+        One ``extra_forbidden`` entry per key, as pydantic words it, up to the cap.
+        """
+        return cls(
+            _capped(
+                [
+                    {"type": "extra_forbidden", "loc": [_excerpt(key)], "msg": _EXTRA_FORBIDDEN}
+                    for key in itertools.islice(keys, MAX_ERROR_ENTRIES + 1)
+                ],
+                total=len(keys),
+            )
+        )
+
+    @classmethod
     def too_large(cls, size: int, limit: int) -> InvalidMessage:
         """The error for a message over the endpoint's ``max_message_size``."""
         return cls(
@@ -221,11 +238,15 @@ def _listed(exc: ValidationError) -> list[ErrorDetails] | None:
     return exc.errors(include_url=False, include_input=False)
 
 
-def _capped(entries: list[ErrorEntry]) -> list[ErrorEntry]:
-    """The first ``MAX_ERROR_ENTRIES`` entries, and one counting the rest if there are more."""
-    if len(entries) <= MAX_ERROR_ENTRIES:
+def _capped(entries: list[ErrorEntry], total: int | None = None) -> list[ErrorEntry]:
+    """The first ``MAX_ERROR_ENTRIES`` entries, and one counting the rest if there are more.
+
+    ``total`` is how many entries there are when ``entries`` holds only the first ones.
+    """
+    total = len(entries) if total is None else total
+    if total <= MAX_ERROR_ENTRIES:
         return entries
-    omitted = len(entries) - MAX_ERROR_ENTRIES
+    omitted = total - MAX_ERROR_ENTRIES
     return [
         *entries[:MAX_ERROR_ENTRIES],
         {
@@ -273,3 +294,4 @@ def _cut(text: str, length: int) -> str:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_EXTRA_FORBIDDEN = "Extra inputs are not permitted"

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypeVar
 
 from ._models import build_message_model, build_response_model, message_fields
+from ._threads import limiter_for, run_sync_bounded
 from .exceptions import ResponseError
 from .models import HandlerMessage, WebSocketEventMessage
 
@@ -141,7 +142,14 @@ class Handler:
         if self.is_async:
             result = await self._call(self.method, endpoint, msg.__dict__)
         else:
-            result = await run_in_threadpool(self._call, self.method, endpoint, msg.__dict__)
+            # An endpoint's sync handlers get its own threads (``sync_handler_threads``).
+            threads: int | None = getattr(endpoint, "sync_handler_threads", None)
+            arguments = (self.method, endpoint, msg.__dict__)
+            if threads is None:
+                result = await run_in_threadpool(self._call, *arguments)
+            else:
+                limiter = limiter_for(type(endpoint), threads)
+                result = await run_sync_bounded(limiter, self._call, *arguments)
         if result is None:
             return None
         if type(result) is dict:  # the common case, without make_response's checks

@@ -211,7 +211,7 @@ class Slow(Ping):
 
     @on_event
     def block(self, seconds: float) -> dict[str, float]:
-        """Sleep in the threadpool: a thread can't be cancelled, only waited for."""
+        """Sleep in a worker thread: it can't be cancelled, only abandoned (it runs on)."""
         time.sleep(seconds)
         return {"slept": seconds}
 
@@ -230,7 +230,7 @@ def test_a_handler_past_its_timeout_is_cancelled_and_the_connection_goes_on() ->
     assert Slow.cancelled == [30]
 
 
-def test_a_sync_handler_past_its_timeout_gets_the_timeout_error_when_its_thread_returns() -> None:
+def test_a_sync_handler_past_its_timeout_gets_the_timeout_error() -> None:
     with TestClient(app_of(Slow)).websocket_connect("/ws") as ws:
         ws.send_json({"type": "block", "seconds": 0.5, "id": 1})
         reply = ws.receive_json()

@@ -96,15 +96,22 @@ def test_bad_input_gets_an_error_reply_and_the_next_message_is_handled(
         assert_still_serving(ws, strict)
 
 
-def test_every_field_error_is_reported_at_once(strict: type[Strict]) -> None:
+def test_every_field_error_is_reported_at_once_and_unknown_keys_when_the_fields_are_valid(
+    strict: type[Strict],
+) -> None:
     with connect(strict) as ws:
         ws.send_json({"type": "add", "a": "x", "extra": 1})
         reply = ws.receive_json()
         assert is_error_reply(reply)
         assert sorted((e["type"], e["loc"]) for e in reply["errors"]) == [
-            ("extra_forbidden", ["extra"]),
             ("int_parsing", ["a"]),
             ("missing", ["b"]),
+        ]
+        ws.send_json({"type": "add", "a": 1, "b": 2, "extra": 1, "more": 2})
+        reply = ws.receive_json()
+        assert [(e["type"], e["loc"]) for e in reply["errors"]] == [
+            ("extra_forbidden", ["extra"]),
+            ("extra_forbidden", ["more"]),
         ]
         assert_still_serving(ws, strict)
 
