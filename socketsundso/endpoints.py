@@ -36,6 +36,21 @@ _CONNECTED = WebSocketState.CONNECTED
 
 #: Seconds to wait for a departed client's close code before settling for 1006.
 _CLOSE_CODE_WAIT = 1.0
+#: Seconds a cancelled connection (a server's shutdown) waits for the close the server queued.
+_CANCELLED_CLOSE_WAIT = 0.1
+
+
+def _close_code_of(message: Message) -> int:
+    """The close code of a ``websocket.disconnect`` message, as it really happened.
+
+    A code of 1005 (no status) without a ``reason`` is how uvicorn's sans-I/O protocol
+    reports a TCP connection lost without any close frame: that is 1006 (abnormal
+    closure). A close frame that carried no status comes with a ``reason`` and stays 1005.
+    """
+    code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+    if code == status.WS_1005_NO_STATUS_RCVD and "reason" not in message:
+        return status.WS_1006_ABNORMAL_CLOSURE
+    return code
 
 #: What ``on_receive`` may raise that is told to the client instead of closing with 1011.
 _CLIENT_ERRORS = (MessageError, ValidationError, ResponseError, PydanticSerializationError)
@@ -334,6 +349,9 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             await self._close(exc.code, exc.reason)
         except Exception:
             close_code = await self._fail()
+        except anyio.get_cancelled_exc_class():
+            close_code = await self._close_code_after_cancel()
+            raise
         finally:
             await self.on_disconnect(close_code)
 
@@ -358,7 +376,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             if message["type"] != "websocket.receive":
                 if message["type"] == "websocket.disconnect":
                     self.websocket.client_state = WebSocketState.DISCONNECTED
-                    return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+                    return _close_code_of(message)
                 continue
             if bucket is not None and not bucket.take():
                 if bucket.abusive:
@@ -456,8 +474,24 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             while websocket.client_state is WebSocketState.CONNECTED:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
-                    return int(message.get("code") or fallback)
+                    return _close_code_of(message) if message.get("code") else fallback
         return fallback
+
+    async def _close_code_after_cancel(self) -> int:
+        """The close code of a connection cancelled from outside, as the server reported it.
+
+        A server that gives up waiting for its connections at shutdown (uvicorn's
+        graceful-shutdown timeout) cancels them after queueing a close (1012 Service
+        Restart for uvicorn): read it, briefly and shielded. Without one, 1001 (going
+        away): the server, not the client, ended the connection.
+        """
+        with anyio.CancelScope(shield=True), anyio.move_on_after(_CANCELLED_CLOSE_WAIT):
+            while True:
+                message = await self.receive()
+                if message["type"] == "websocket.disconnect":
+                    self.websocket.client_state = WebSocketState.DISCONNECTED
+                    return _close_code_of(message)
+        return status.WS_1001_GOING_AWAY
 
     def _origin_allowed(self) -> bool:
         allowed = self.allowed_origins

@@ -176,6 +176,61 @@ async def test_server_shutdown_closes_every_connection_and_runs_on_disconnect_fo
     assert errors_logged(caplog) == []
 
 
+@pytest.mark.anyio
+async def test_a_graceful_shutdown_that_times_out_reports_the_server_s_close_code(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    journal = Journal()
+    with ExitStack() as stack:
+        url = stack.enter_context(
+            serve(app_of(journaled(journal)), log_config=None, timeout_graceful_shutdown=0.5)
+        )
+        ws = await connect(f"{url}/ws")
+        await ws.send(json.dumps({"type": "work", "seconds": 30}))  # still running at shutdown
+        await journal.wait_until(journal.started)
+        await asyncio.to_thread(stack.close)
+    with anyio.fail_after(NOTICE):
+        await ws.wait_closed()
+    assert ws.close_code == 1012
+    assert journal.disconnects == [1012]  # not 1000: the server restarted, nobody said goodbye
+    assert [r for r in caplog.records if r.name == "socketsundso"] == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("protocol", ["auto", "websockets-sansio"])
+@pytest.mark.parametrize("how", ["abort", "close"])
+async def test_a_tcp_connection_lost_without_a_close_frame_reports_1006(
+    protocol: str, how: str
+) -> None:
+    journal = Journal()
+    with serve(app_of(journaled(journal)), ws=protocol) as url:
+        ws = await connect(f"{url}/ws")
+        await ws.send(json.dumps({"type": "ping"}))
+        await ws.recv()
+        if how == "abort":
+            ws.transport.abort()  # RST
+        else:
+            ws.transport.close()  # FIN, no close frame
+        await journal.wait_until(journal.gone)
+    assert journal.disconnects == [1006]
+
+
+@pytest.mark.anyio
+async def test_a_close_frame_without_a_status_reports_1005() -> None:
+    journal = Journal()
+    with serve(app_of(journaled(journal)), ws="websockets-sansio") as url:
+        async with connect(f"{url}/ws") as ws:
+            await ws.send(json.dumps({"type": "ping"}))
+            await ws.recv()
+            # A close frame without a payload (so without a status), masked as a client's must
+            # be; the websockets client refuses to send one itself.
+            ws.transport.write(b"\x88\x80\x00\x00\x00\x00")
+            await journal.wait_until(journal.gone)
+        await journal.wait_until(journal.gone)
+    assert journal.disconnects == [1005]
+
+
 # --- a client that stops reading -------------------------------------------------------
 
 
