@@ -21,10 +21,11 @@ memory: to chat across several server processes you would put a broker behind
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -39,8 +40,34 @@ __all__ = ["Chat", "Joined", "Line", "Presence", "Rooms", "app", "rooms"]
 
 STATIC = Path(__file__).parent / "static"
 
-#: A member's or a room's name: 1 to 32 characters, surrounding spaces dropped.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+def normalised_name(value: str) -> str:
+    """A name as people read it: NFKC-normalised, without invisible or mixed-script tricks.
+
+    NFKC folds compatibility forms (fullwidth letters, U+FF21 and on, are ASCII ones);
+    control and format characters (a zero-width space, a right-to-left override) are
+    refused, and so is a name whose letters come from more than one script (a Cyrillic
+    a, U+0430, among Latin letters), so that look-alikes of a member's name can't join
+    beside it.
+    """
+    name = unicodedata.normalize("NFKC", value).strip()
+    hidden = [char for char in name if unicodedata.category(char).startswith("C")]
+    if hidden:
+        raise ValueError(f"names can't hold control or format characters ({hidden[0]!r})")
+    scripts = {unicodedata.name(char, "?").split(" ")[0] for char in name if char.isalpha()}
+    if len(scripts) > 1:
+        raise ValueError(f"names can't mix scripts ({', '.join(sorted(scripts))})")
+    if not name:
+        raise ValueError("names can't be empty")
+    return name
+
+
+#: A member's or a room's name: 1 to 32 characters, normalised (``normalised_name``).
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    AfterValidator(normalised_name),
+]
 #: What a member says: 1 to 1000 characters.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
@@ -109,10 +136,14 @@ class Rooms:
         return self._rooms.get(room, {}).get(name)
 
     def add(self, room: str, name: str, member: Chat) -> None:
-        """Put ``member`` in ``room`` as ``name``; a name is unique within its room."""
+        """Put ``member`` in ``room`` as ``name``; a name is unique within its room.
+
+        Unique regardless of case: ``Ann`` can't join a room where ``ann`` is.
+        """
         members = self._rooms.setdefault(room, {})
-        if name in members:
-            raise chat_error("name_taken", f"{name!r} is already in room {room!r}", "name")
+        taken = next((other for other in members if other.casefold() == name.casefold()), None)
+        if taken is not None:
+            raise chat_error("name_taken", f"{taken!r} is already in room {room!r}", "name")
         members[name] = member
 
     def remove(self, room: str, name: str, member: Chat) -> None:

@@ -52,6 +52,7 @@ def _close_code_of(message: Message) -> int:
         return status.WS_1006_ABNORMAL_CLOSURE
     return code
 
+
 #: What ``on_receive`` may raise that is told to the client instead of closing with 1011.
 _CLIENT_ERRORS = (MessageError, ValidationError, ResponseError, PydanticSerializationError)
 

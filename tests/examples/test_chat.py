@@ -182,6 +182,26 @@ def test_saying_before_joining_and_a_taken_name_are_errors(client: TestClient) -
         assert receive(other)["members"] == ["ann", "ann2"]
 
 
+@pytest.mark.parametrize(
+    ("look_alike", "error"),
+    [
+        ("ann\u200b", "control or format characters"),  # a zero-width space after it
+        ("\u202eann", "control or format characters"),  # a right-to-left override
+        ("\u0430nn", "mix scripts (CYRILLIC, LATIN)"),  # a Cyrillic a
+        ("ANN", "'ann' is already in room"),  # names are unique regardless of case
+        ("\uff41\uff4e\uff4e", "'ann' is already in room"),  # fullwidth: NFKC makes it ann
+    ],
+)
+def test_a_look_alike_of_a_member_s_name_is_refused(
+    client: TestClient, look_alike: str, error: str
+) -> None:
+    with join(client, "look-alikes", "ann"), client.websocket_connect("/ws") as other:
+        other.send_json({"type": "join", "room": "look-alikes", "name": look_alike})
+        (entry,) = receive(other)["errors"]
+        assert entry["loc"] == ["name"]
+        assert error in entry["msg"]
+
+
 def test_leave_tells_the_others_and_frees_the_name(client: TestClient) -> None:
     with join(client, "leave-room", "ann") as ann, join(client, "leave-room", "bob") as bob:
         assert receive(ann)["type"] == "joined"
