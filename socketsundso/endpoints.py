@@ -373,6 +373,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         # A str of n code points is n to 4n bytes of UTF-8: measure only when in doubt.
         size_in_doubt = self.max_message_size // 4
         while True:
+            if bucket is not None:
+                bucket.waiting()
             message = await receive()
             if message["type"] != "websocket.receive":
                 if message["type"] == "websocket.disconnect":

@@ -39,23 +39,32 @@ class RateLimit:
 
 
 class TokenBucket:
-    """One connection's budget under a ``RateLimit``: ``take()`` spends a token if there is one."""
+    """One connection's budget under a ``RateLimit``: ``take()`` spends a token if there is one.
 
-    __slots__ = ("_last", "_tokens", "limit", "violations")
+    The bucket refills only while the connection waits for its next message
+    (``waiting()`` marks when that began), not while the server handles one: a client
+    whose messages queue up while an earlier one is handled is charged for them as
+    they arrived, so making the server busy earns it no tokens.
+    """
+
+    __slots__ = ("_tokens", "_waiting_since", "limit", "violations")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
         self._tokens = float(limit.burst)
-        self._last = time.monotonic()
+        self._waiting_since = time.monotonic()
         #: Messages refused in a row; reset by the next message that gets through.
         self.violations = 0
 
+    def waiting(self) -> None:
+        """Note that the connection starts waiting for its next message now."""
+        self._waiting_since = time.monotonic()
+
     def take(self) -> bool:
         """Spend one token: ``True`` if the message may be processed, ``False`` if limited."""
-        now = time.monotonic()
         limit = self.limit
-        self._tokens = min(float(limit.burst), self._tokens + (now - self._last) * limit.per_second)
-        self._last = now
+        waited = time.monotonic() - self._waiting_since
+        self._tokens = min(float(limit.burst), self._tokens + waited * limit.per_second)
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             self.violations = 0

@@ -15,7 +15,7 @@ import asyncio
 import json
 import threading
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pytest
 from pydantic import BaseModel, Field
@@ -24,6 +24,7 @@ from websockets.asyncio.client import connect
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 from socketsundso.exceptions import MAX_ERROR_ENTRIES, MAX_ERRORS_LISTED
+from socketsundso.limits import RateLimit
 from tests.hardening.apps import app_of
 from tests.hardening.figures import write_figures
 from tests.servers import serve
@@ -356,9 +357,7 @@ async def test_slow_sync_handlers_never_take_the_threads_of_the_rest_of_the_app(
 
 
 @pytest.mark.anyio
-async def test_a_sync_handler_past_its_timeout_is_answered_at_the_limit_not_when_it_returns() -> (
-    None
-):
+async def test_a_sync_handler_past_its_timeout_is_answered_at_the_limit() -> None:
     _reset_blocking()
     with serve(_blocking_app()) as url:
         async with connect(f"{url}/ws") as ws:
@@ -397,3 +396,37 @@ def test_sync_handler_threads_must_be_a_positive_int() -> None:
     for wrong in (0, -1, 2.5, True, "8"):
         with pytest.raises(TypeError, match=r"Pool\.sync_handler_threads must be a positive int"):
             type("Pool", (WebSocketHandlingEndpoint,), {"sync_handler_threads": wrong})
+
+
+# --- rate limit: busy time earns no tokens -------------------------------------------------
+
+
+class Busy(WebSocketHandlingEndpoint):
+    """Handlers that keep the server busy; 5 messages a second, 2 at once."""
+
+    rate_limit = RateLimit(per_second=5, burst=2)
+    handled: ClassVar[list[int]] = []
+
+    @on_event
+    async def work(self, n: int) -> dict[str, int]:
+        """Take half a second."""
+        await asyncio.sleep(0.5)
+        self.handled.append(n)
+        return {"n": n}
+
+
+@pytest.mark.anyio
+async def test_messages_queued_while_the_server_is_busy_are_charged_as_they_arrived() -> None:
+    Busy.handled.clear()
+    with serve(app_of(Busy)) as url:
+        async with connect(f"{url}/ws") as ws:
+            for n in range(6):  # all at once: they queue while the first is handled
+                await ws.send(json.dumps({"type": "work", "n": n, "id": n}))
+            replies = [json.loads(await ws.recv()) for _ in range(6)]
+            await asyncio.sleep(0.5)  # quiet time earns tokens again
+            await ws.send(json.dumps({"type": "work", "n": 6}))
+            assert json.loads(await ws.recv()) == {"type": "work", "n": 6}
+    limited = sorted(r["id"] for r in replies if "errors" in r)
+    assert limited == [2, 3, 4, 5]
+    assert all(r["errors"][0]["type"] == "rate_limited" for r in replies if "errors" in r)
+    assert Busy.handled == [0, 1, 6]
