@@ -160,8 +160,8 @@ def build_response_model(event: str, response_model: type[BaseModel] | None) -> 
 
     Without a ``response_model`` that is a model allowing any field but ``id``. A
     given model that declares ``type`` itself is used as it is; otherwise a subclass
-    adds ``type`` with the event name as default, so every answer says what it
-    answers. A model declaring ``id`` raises ``TypeError``: a reply's ``id`` is the
+    adds ``type``, first, with the event name as default, so every answer says first
+    what it answers. A model declaring ``id`` raises ``TypeError``: a reply's ``id`` is the
     echoed request id.
     """
     if response_model is None:
@@ -173,12 +173,20 @@ def build_response_model(event: str, response_model: type[BaseModel] | None) -> 
         )
     if _wire_name_taken(response_model, "type"):
         return response_model
+    # _EventType last among the bases puts ``type`` first in the fields, so replies
+    # start with it (pydantic orders inherited fields from the last base up).
     return create_model(
         response_model.__name__,
-        __base__=response_model,
+        __base__=(response_model, _EventType),
         __module__=response_model.__module__,
         type=(str, event),
     )
+
+
+class _EventType(BaseModel):
+    """The ``type`` every reply starts with (its default, the event, is set per handler)."""
+
+    type: str
 
 
 @functools.lru_cache(maxsize=4096)

@@ -238,3 +238,38 @@ def test_sync_handlers_run_in_a_worker_thread_not_on_the_event_loop() -> None:
         ws.send_json({"type": "async_thread"})
         loop_thread = ws.receive_json()["thread"]
     assert sync_thread != loop_thread
+
+
+class Summary(BaseModel):
+    """A response model without a ``type`` of its own."""
+
+    total: int
+    items: list[str] = Field(default_factory=list)
+
+
+class FirstThings(WebSocketHandlingEndpoint):
+    """Replies of every kind: a dict, a response model filled from a dict, a model."""
+
+    @on_event
+    async def plain(self) -> dict[str, Any]:
+        return {"total": 1}
+
+    @on_event(response_model=Summary)
+    async def shaped(self) -> dict[str, Any]:
+        return {"total": 2, "items": ["a"]}
+
+    @on_event(response_model=Summary)
+    async def model(self) -> Summary:
+        return Summary(total=3)
+
+
+@pytest.mark.parametrize("event", ["plain", "shaped", "model"])
+def test_every_reply_starts_with_its_type_and_ends_with_its_id(event: str) -> None:
+    with connect(FirstThings) as ws:
+        ws.send_json({"type": event})
+        bare = ws.receive_text()
+        ws.send_json({"type": event, "id": "r1"})
+        with_id = ws.receive_text()
+    assert bare.startswith(f'{{"type":"{event}",')
+    keys = list(json.loads(with_id))
+    assert (keys[0], keys[-1]) == ("type", "id")
