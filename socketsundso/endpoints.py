@@ -221,8 +221,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     """A JSON WebSocket API: each message's ``type`` picks a handler, its fields the arguments.
 
     Subclass it, decorate methods with ``socketsundso.on_event``, and route it like any
-    Starlette endpoint (``WebSocketRoute("/ws", Chat)``; in FastAPI
-    ``app.router.add_websocket_route("/ws", Chat)``). One instance serves one
+    Starlette endpoint (``WebSocketRoute("/ws", Chat)``, in FastAPI too:
+    ``FastAPI(routes=[WebSocketRoute("/ws", Chat)])``). One instance serves one
     connection; ``self.websocket`` is its Starlette ``WebSocket``.
 
     Each message is parsed and validated against the handler's model in one step,

@@ -1,7 +1,9 @@
-"""Routing: Starlette's ``WebSocketRoute`` and FastAPI's two ways of adding one.
+"""Routing: Starlette's ``WebSocketRoute``, in Starlette and FastAPI apps and routers.
 
 FastAPI annotates ``add_websocket_route``'s endpoint as a function taking a
-``WebSocket``; an endpoint class works at run time, hence the ``type: ignore``.
+``WebSocket``: an endpoint class works there at run time, but the documented forms
+(a ``WebSocketRoute`` in ``routes``, or the ``websocket_route`` decorator) are the
+ones that type-check (``typesafety/test_routing``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,18 @@ def test_starlette_mounted_router() -> None:
     assert_serves(app, "/api/ws")
 
 
-def test_fastapi_router_add_websocket_route() -> None:
+def test_fastapi_app_with_a_websocket_route() -> None:
+    app = FastAPI(routes=[WebSocketRoute("/rooms/{room}", Rooms)])
+    assert_serves(app, "/rooms/kitchen", "kitchen")
+
+
+def test_fastapi_router_routes_appended() -> None:
+    app = FastAPI()
+    app.router.routes.append(WebSocketRoute("/rooms/{room}", Rooms))
+    assert_serves(app, "/rooms/pantry", "pantry")
+
+
+def test_fastapi_router_add_websocket_route_works_at_run_time() -> None:
     app = FastAPI()
     app.router.add_websocket_route("/rooms/{room}", Rooms)  # type: ignore[arg-type]
     assert_serves(app, "/rooms/kitchen", "kitchen")
@@ -67,8 +80,7 @@ def test_fastapi_websocket_route_decorator_on_a_class_statement() -> None:
 
 
 def test_fastapi_included_router() -> None:
-    router = APIRouter()
-    router.add_websocket_route("/ws/{room}", Rooms)  # type: ignore[arg-type]
+    router = APIRouter(routes=[WebSocketRoute("/ws/{room}", Rooms)])
     app = FastAPI()
     app.include_router(router, prefix="/v1")
     assert_serves(app, "/v1/ws/attic", "attic")
