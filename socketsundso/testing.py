@@ -9,6 +9,9 @@ and check error replies (``expect_error(type="missing", loc=["room"])``).
 Both are generic in the endpoint class they talk to (``EventSession[Chat]``), so
 with the socketsundso mypy plugin a ``send_event`` naming an event ``Chat`` doesn't
 handle, or passing a field of the wrong type, is a type error.
+
+Needs the ``testing`` extra (``pip install "socketsundso[testing]"``: Starlette's
+``TestClient`` needs ``httpx2``).
 """
 
 # A timeout per call is the point of these sessions; the async one mirrors the sync API.
@@ -30,7 +33,14 @@ from pydantic_core import from_json, to_json
 from starlette import status
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
-from starlette.testclient import TestClient, WebSocketTestSession
+
+try:
+    from starlette.testclient import TestClient, WebSocketTestSession
+except (ImportError, RuntimeError) as exc:  # its TestClient needs httpx2, our extra
+    raise ImportError(
+        "socketsundso.testing needs Starlette's TestClient, which needs the httpx2 package: "
+        'install socketsundso with its "testing" extra (pip install "socketsundso[testing]")'
+    ) from exc
 from starlette.types import ASGIApp, Message
 from starlette.websockets import WebSocketDisconnect
 from typing_extensions import TypeVar

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 
 import pytest
 from pydantic import BaseModel
@@ -275,3 +277,16 @@ async def test_async_app_that_stops_reads_as_1006_and_its_error_reaches_the_test
         async with AsyncEventSession.connect(Greeter, app=BUGGY_APP) as session:
             await session.send_event("greet", name="ann")
             assert await session.expect_close(1006) == 1006
+
+
+def test_without_httpx2_the_import_names_the_extra_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['httpx2'] = sys.modules['httpx'] = None  # as if neither were installed\n"
+        "import socketsundso.testing\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert 'pip install "socketsundso[testing]"' in result.stderr
