@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.system_tools import missing_tool
+
 #: The Node project holding ``@asyncapi/parser`` and ``validate.mjs``.
 CHECKER = Path(__file__).resolve().parents[2] / "tools" / "asyncapi-check"
 #: Seconds ``npm ci`` may take (it downloads ~250 packages on a cold cache).
@@ -33,12 +35,12 @@ def _installed() -> bool:
 def asyncapi_checker() -> Path:
     """``tools/asyncapi-check`` with its npm dependencies installed (``npm ci``, once).
 
-    Skips when ``node`` or ``npm`` is absent; fails, never skips, when they are
-    present and the install fails.
+    Skips when ``node`` or ``npm`` is absent (fails where CI requires them); fails,
+    never skips, when they are present and the install fails.
     """
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"{' and '.join(missing)} absent: the official AsyncAPI parser needs Node")
+        missing_tool(f"{' and '.join(missing)} absent: the official AsyncAPI parser needs Node")
     if not _installed():
         subprocess.run(
             ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from examples.chat import app
 from tests.servers import serve
+from tests.system_tools import missing_tool
 
 #: Debian's Chromium; CI installs it (``apt-get install -y chromium``).
 CHROMIUM = "/usr/bin/chromium"
@@ -35,9 +36,12 @@ TIMEOUT_MS = 10_000
 #: Where the screenshots go (gitignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is absent: apt-get install -y chromium"
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium() -> None:
+    """Skip (fail where CI requires it) without Debian's Chromium."""
+    if shutil.which(CHROMIUM) is None:
+        missing_tool(f"{CHROMIUM} is absent: apt-get install -y chromium")
 
 
 @pytest.fixture(scope="module")
