@@ -544,7 +544,8 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         handler = handlers.get(message.type)
         if handler is None:
             raise InvalidMessage.unknown_event(message.type, handlers)
-        response = await handler.handle_for(self, message)
+        # handle_for(), without its coroutine: this runs for every message.
+        response = handler.answer(await handler.call(self, message))
         if response is None or self.websocket.application_state is not _CONNECTED:
             return
         if message.id is None:
@@ -566,10 +567,9 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         # A model's own serializer: model_dump_json() without its Python-level argument
         # handling, found without isinstance(), which pydantic's metaclass makes costly
         # (and read off the instance: on the class, the metaclass slows the lookup too).
-        serializer = getattr(response, "__pydantic_serializer__", None)
-        if serializer is not None:
-            text = serializer.to_json(response, by_alias=True).decode()
-        else:
+        try:
+            text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
+        except AttributeError:  # not a model (a dict, a dataclass, ...)
             text = to_json(response, by_alias=True).decode()
         message = {"type": "websocket.send", "text": text}
         websocket = self.websocket

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, overload
 
 from pydantic import BaseModel, ValidationError
@@ -135,21 +135,36 @@ class Handler:
         This is how an endpoint runs its handlers: one ``Handler`` per event and
         class, shared by every connection. For a function handler (attached with
         ``Endpoint.on_event``, or made without ``takes_endpoint``) ``endpoint`` is
-        ignored.
+        ignored. It is ``answer(await call(endpoint, msg))``.
+        """
+        return self.answer(await self.call(endpoint, msg))
+
+    def call(self, endpoint: object, msg: WebSocketEventMessage[Any]) -> Awaitable[Any]:
+        """Call the method with ``msg``'s fields (on ``endpoint``); await it for the result.
+
+        For an async method this is the method's own coroutine (no wrapper per
+        message); a sync method runs in a worker thread. ``msg`` is validated
+        against ``model`` first unless it already is an instance of it.
         """
         if msg.__class__ is not self.model:
             msg = self.model.model_validate(msg.model_dump(by_alias=True))
         if self.is_async:
-            result = await self._call(self.method, endpoint, msg.__dict__)
-        else:
-            # An endpoint's sync handlers get its own threads (``sync_handler_threads``).
-            threads: int | None = getattr(endpoint, "sync_handler_threads", None)
-            arguments = (self.method, endpoint, msg.__dict__)
-            if threads is None:
-                result = await run_in_threadpool(self._call, *arguments)
-            else:
-                limiter = limiter_for(type(endpoint), threads)
-                result = await run_sync_bounded(limiter, self._call, *arguments)
+            return self._call(endpoint, msg.__dict__)  # type: ignore[no-any-return]
+        return self._call_in_thread(endpoint, msg.__dict__)
+
+    async def _call_in_thread(self, endpoint: object, fields: dict[str, Any]) -> Any:
+        # An endpoint's sync handlers get threads of their own (``sync_handler_threads``).
+        threads: int | None = getattr(endpoint, "sync_handler_threads", None)
+        if threads is None:
+            return await run_in_threadpool(self._call, endpoint, fields)
+        limiter = limiter_for(type(endpoint), threads)
+        return await run_sync_bounded(limiter, self._call, endpoint, fields)
+
+    def answer(self, result: Any) -> BaseModel | None:
+        """What the method returned as the reply: ``None``, or validated into ``response_model``.
+
+        Raises ``ResponseError`` for a result ``response_model`` rejects.
+        """
         if result is None:
             return None
         if type(result) is dict:  # the common case, without make_response's checks
@@ -193,8 +208,8 @@ class Handler:
 
 def argument_passer(
     method: Callable[..., Any], *, takes_endpoint: bool
-) -> Callable[[Callable[..., Any], object, dict[str, Any]], Any]:
-    """A function ``(method, endpoint, fields)`` calling ``method`` with a message's fields.
+) -> Callable[[object, dict[str, Any]], Any]:
+    """A function ``(endpoint, fields)`` calling ``method`` with a message's fields.
 
     Compiled once per handler from the method's parameters, so a message's fields go
     straight from its ``__dict__`` into the call: no copy of the fields, no tuple of
@@ -212,8 +227,8 @@ def argument_passer(
             arguments.append(value)
         else:
             arguments.append(f"{parameter.name}={value}")
-    source = f"lambda method, endpoint, fields: method({', '.join(arguments)})"
-    passer: Callable[[Callable[..., Any], object, dict[str, Any]], Any] = eval(source, {})
+    source = f"lambda endpoint, fields: _method({', '.join(arguments)})"
+    passer: Callable[[object, dict[str, Any]], Any] = eval(source, {"_method": method})
     return passer
 
 
