@@ -1,6 +1,8 @@
-"""Command line: ``python -m socketsundso asyncapi module:Endpoint --path /ws``.
+"""Command line: ``python -m socketsundso asyncapi|serve ...``.
 
-Prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
+``serve module:app`` runs the app with uvicorn under limits derived from its
+endpoints (``socketsundso.serving``). ``asyncapi module:Endpoint --path /ws``
+prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
 Starlette/FastAPI app: ``module:app``) as JSON, in a fixed key order, so a CI job can
 commit it and fail when the code drifts from it (``--check FILE``).
 """
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._references import BadReference, resolve_reference
+from ._serve_cli import add_serve_command, serve
 from .asyncapi import asyncapi_document
 
 __all__ = ["main", "resolve_reference"]
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="compare with FILE instead of printing; exit 1 with a diff if they differ",
     )
+    add_serve_command(commands)
     return parser
 
 
@@ -84,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return _asyncapi(args)
+        return serve(args) if args.command == "serve" else _asyncapi(args)
     except (BadReference, TypeError, ValueError) as exc:
         parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
 
