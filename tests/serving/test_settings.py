@@ -13,12 +13,14 @@ from socketsundso import WebSocketHandlingEndpoint
 from socketsundso.__main__ import main
 from socketsundso.serving import (
     DEFAULT_GRACEFUL_SHUTDOWN,
+    DEFAULT_PING_INTERVAL,
     WS_IMPLEMENTATION,
     ServeSettings,
     ServingError,
     run,
 )
 from tests.serving.apps import LARGEST_MESSAGE_SIZE, Echo, Small, app
+from tests.serving.process import ROOT
 
 
 def test_the_frame_limit_is_the_largest_max_message_size_mounts_included() -> None:
@@ -66,6 +68,8 @@ def test_an_app_without_endpoints_is_refused_by_name() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ServingError, match="max_size must be at least 1 byte, not 0"):
         ServeSettings(max_size=0)
+    with pytest.raises(ServingError, match="max_queue must be at least 1 message, not 0"):
+        ServeSettings(max_size=1, max_queue=0)
     with pytest.raises(ServingError, match="graceful_shutdown must be 0 or more"):
         ServeSettings(max_size=1, graceful_shutdown=-1)
 
@@ -105,3 +109,12 @@ def test_serve_refuses_a_bad_reference_with_exit_2(
         main(["serve", reference])
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_serving_page_shows_every_uvicorn_flag_serve_sets() -> None:
+    page = (ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+    settings = ServeSettings.for_app(app, limit_concurrency=100)
+    flags = [flag for flag in settings.uvicorn_flags() if flag.startswith("--")]
+    assert [flag for flag in flags if f"{flag} " not in page] == []
+    assert f"--timeout-graceful-shutdown {DEFAULT_GRACEFUL_SHUTDOWN}`" in page
+    assert f"--ws-ping-interval {DEFAULT_PING_INTERVAL:g} --ws-ping-timeout " in page
