@@ -9,6 +9,7 @@ each by far (``bench/serving.py`` has the figures).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ def peak_growth_mib(server: Server, before_kib: int) -> float:
 async def test_a_normal_client_is_served_on_every_route(server: Server) -> None:
     assert await answer(f"{server.url}/ws", "hello") == {"type": "echo", "length": 5}
     assert await answer(f"{server.url}/small/ws", "hi") == {"type": "echo", "length": 2}
+    assert "Warning" not in server.stderr()  # uvicorn's deprecation warning is silenced
 
 
 async def test_a_frame_over_the_largest_max_message_size_is_closed_with_1009(
@@ -120,3 +122,13 @@ async def test_a_ping_flood_never_read_leaves_memory_bounded_and_a_client_served
     write_figures("serving-ping-flood", {"sent_mib": sent / 2**20, "peak_growth_mib": growth})
     assert growth < MEMORY_BOUND_MIB
     assert await answer(f"{server.url}/ws", "still here") == {"type": "echo", "length": 10}
+
+
+async def test_several_workers_serve_and_stop_on_sigterm() -> None:
+    port = free_port()
+    with running(serve_command(port, "--workers", "2")) as server:
+        assert await answer(f"{server.url}/ws", "hello") == {"type": "echo", "length": 5}
+        seconds = await asyncio.to_thread(server.stop, SHUTDOWN_BOUND)
+        log = server.stderr()
+    assert seconds is not None, f"the server was still running {SHUTDOWN_BOUND} s after SIGTERM"
+    assert "deprecated" not in log  # the implementation's warning is silenced in each worker
