@@ -1,7 +1,8 @@
 """A small chat on socketsundso: rooms, messages to a room, whispers to one member.
 
-Run it with ``python examples/chat.py`` and open http://127.0.0.1:8000 in two
-browser tabs. The page (``static/``) speaks this protocol over ``/ws``::
+Run it with ``python -m socketsundso serve examples.chat:app`` (or ``python
+examples/chat.py``, the same settings) and open http://127.0.0.1:8000 in two browser
+tabs. The page (``static/``) speaks this protocol over ``/ws``::
 
     → {"type": "join", "room": "lobby", "name": "ann"}
     ← {"type": "join", "room": "lobby", "name": "ann", "members": ["ann"]}
@@ -250,6 +251,8 @@ app = Starlette(
 )
 
 if __name__ == "__main__":
-    import uvicorn
+    # uvicorn under limits derived from the app (frames up to Chat's 16 KiB, no
+    # compression, keepalive pings, a bounded shutdown): see docs/serving.md.
+    from socketsundso.serving import run
 
-    uvicorn.run(app, host="127.0.0.1", port=8000)
+    run(app, host="127.0.0.1", port=8000)

@@ -1,6 +1,8 @@
-"""Command line: ``python -m socketsundso asyncapi module:Endpoint --path /ws``.
+"""Command line: ``python -m socketsundso asyncapi|serve ...``.
 
-Prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
+``serve module:app`` runs the app with uvicorn under limits derived from its
+endpoints (``socketsundso.serving``). ``asyncapi module:Endpoint --path /ws``
+prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
 Starlette/FastAPI app: ``module:app``) as JSON, in a fixed key order, so a CI job can
 commit it and fail when the code drifts from it (``--check FILE``).
 """
@@ -9,46 +11,16 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from ._references import BadReference, resolve_reference
+from ._serve_cli import add_serve_command, serve
 from .asyncapi import asyncapi_document
 
 __all__ = ["main", "resolve_reference"]
-
-
-class BadReference(ValueError):
-    """A ``module:attribute`` reference that names nothing importable."""
-
-
-def resolve_reference(reference: str) -> object:
-    """The object ``"package.module:Name"`` (or ``"module:obj.attr"``) names.
-
-    Raises ``BadReference`` saying what is wrong when the reference is malformed,
-    its module doesn't exist or the module has no such attribute. Errors raised while
-    the module itself runs propagate, traceback and all.
-    """
-    module_name, colon, attribute = reference.partition(":")
-    if not colon or not module_name or not attribute:
-        raise BadReference(f"{reference!r} is not a reference of the form module:Endpoint")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
-            raise
-        raise BadReference(f"cannot import {module_name!r}: no module named {exc.name!r}") from exc
-    for part in attribute.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise BadReference(
-                f"{module_name!r} has no attribute {attribute!r} (missing: {part!r})"
-            ) from None
-    return target
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="compare with FILE instead of printing; exit 1 with a diff if they differ",
     )
+    add_serve_command(commands)
     return parser
 
 
@@ -115,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return _asyncapi(args)
+        return serve(args) if args.command == "serve" else _asyncapi(args)
     except (BadReference, TypeError, ValueError) as exc:
         parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
 
