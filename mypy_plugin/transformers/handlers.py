@@ -56,11 +56,17 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
         _check_response(ctx, func, ctx.arg_types[0][0], response_model)
 
 
+def takes_endpoint(func: FuncDef) -> bool:
+    """Whether ``func`` is an endpoint method, whose first parameter (``self``) no message fills.
+
+    Reads only flags mypy's cache keeps, so it holds for a function loaded from the cache.
+    """
+    return func.info is not FUNC_NO_INFO and not func.is_static
+
+
 def message_parameters(func: FuncDef) -> list[Argument]:
     """The parameters a message fills: all but ``self`` of an endpoint method."""
-    if func.info is FUNC_NO_INFO or func.is_static:
-        return list(func.arguments)
-    return list(func.arguments[1:])
+    return list(func.arguments[1:] if takes_endpoint(func) else func.arguments)
 
 
 def _check_parameter(

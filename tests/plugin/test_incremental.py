@@ -75,3 +75,13 @@ def test_two_workers_print_what_one_process_prints(project: Project) -> None:
     assert project.check("--num-workers", "2") == expected("join", "say")
     assert project.check("--num-workers", "2") == expected("join", "say")
     assert project.check() == expected("join", "say")
+
+
+def test_send_event_reads_a_cached_handler(project: Project) -> None:
+    assert project.check() == expected("join", "say")
+    project.append("use.py", "\n")
+    assert project.check() == expected("join", "say")
+
+
+def test_send_event_is_checked_by_parallel_workers_on_a_cold_cache(project: Project) -> None:
+    assert project.check("--num-workers", "4") == expected("join", "say")
