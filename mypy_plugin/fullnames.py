@@ -30,3 +30,20 @@ SEND_EVENT: Final = (
 LOOKED_UP_MODULES: Final = ("socketsundso.handler", "socketsundso.models")
 #: The runtime package; ``get_additional_deps`` fires for modules importing from it.
 PACKAGE: Final = "socketsundso"
+#: Return types a given ``response_model`` refuses whatever the value (not models, not dicts).
+NEVER_A_RESPONSE: Final = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "int",
+        "float",
+        "complex",
+        "bool",
+        "str",
+        "bytes",
+        "bytearray",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+    )
+)

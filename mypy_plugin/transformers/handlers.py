@@ -8,13 +8,28 @@ other than as a decorator is not checked here.
 
 from __future__ import annotations
 
+from typing import Final
+
+from mypy.messages import format_type
 from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    LiteralType,
+    ProperType,
+    TupleType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 from mypy_plugin import errorcodes, fullnames
 from mypy_plugin.transformers.event_names import event_of, marking_decorator
+
+#: The message envelope's fields, which no handler parameter may be named, and what each is.
+ENVELOPE_FIELDS: Final = {"type": "names the event of a message", "id": "is the request id"}
 
 
 def check_bare_decorator(ctx: FunctionContext | MethodContext) -> Type:
@@ -50,6 +65,14 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
             func,
             code=errorcodes.EMPTY_EVENT,
         )
+    if func.info is not FUNC_NO_INFO and (func.is_static or func.is_class):
+        kind = "staticmethod" if func.is_static else "classmethod"
+        ctx.api.fail(
+            f'Handler "{func.name}" is a {kind}: on_event handlers are methods; drop '
+            f'@{kind}, or attach a function with "{func.info.name}.on_event"',
+            func,
+            code=errorcodes.STATIC_HANDLER,
+        )
     for argument in message_parameters(func):
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
@@ -80,10 +103,17 @@ def _check_parameter(
             func,
             code=errorcodes.VARIADIC_PARAMETER,
         )
-    elif name == "type":
+    elif argument.pos_only:
         ctx.api.fail(
-            f'Handler "{func.name}" has a parameter named "type": '
-            "that field names the event of a message",
+            f'Handler "{func.name}" takes "{name}" by position only: '
+            "a message has named fields only",
+            func,
+            code=errorcodes.POSITIONAL_ONLY_PARAMETER,
+        )
+    elif name in ENVELOPE_FIELDS:
+        ctx.api.fail(
+            f'Handler "{func.name}" has a parameter named "{name}": '
+            f"that field {ENVELOPE_FIELDS[name]}",
             func,
             code=errorcodes.TYPE_PARAMETER,
         )
@@ -92,7 +122,7 @@ def _check_parameter(
 def _check_response(
     ctx: FunctionContext | MethodContext, func: FuncDef, handler: Type, response_model: Instance
 ) -> None:
-    """Report a declared return type naming a model that ``response_model`` won't take."""
+    """Report a declared return type that ``response_model`` can never accept."""
     signature = get_proper_type(handler)
     if not isinstance(signature, CallableType):
         return
@@ -101,14 +131,26 @@ def _check_response(
         returned = get_proper_type(returned.args[2])
     items = returned.items if isinstance(returned, UnionType) else [returned]
     for item in map(get_proper_type, items):
-        if (
-            isinstance(item, Instance)
-            and item.type.has_base(fullnames.BASE_MODEL)
-            and not is_subtype(item, response_model)
-        ):
+        if _never_accepted(item, response_model):
             ctx.api.fail(
-                f'Handler "{func.name}" returns "{item.type.name}", which its response_model '
-                f'"{response_model.type.name}" does not accept',
+                f'Handler "{func.name}" returns {format_type(item, ctx.api.options)}, which its '
+                f"response_model {format_type(response_model, ctx.api.options)} does not accept",
                 func,
                 code=errorcodes.RESPONSE_TYPE,
             )
+
+
+def _never_accepted(item: ProperType, response_model: Instance) -> bool:
+    """Whether the runtime refuses every value of type ``item`` for ``response_model``.
+
+    It accepts ``None``, dicts, instances of the model, and any object whose
+    attributes fit it (a dataclass, say): only other models and the builtin
+    scalars and sequences are refused whatever their value.
+    """
+    if isinstance(item, (LiteralType, TupleType)):
+        return True
+    if not isinstance(item, Instance):
+        return False
+    if item.type.has_base(fullnames.BASE_MODEL):
+        return not is_subtype(item, response_model)
+    return item.type.fullname in fullnames.NEVER_A_RESPONSE
