@@ -53,14 +53,6 @@ def marking_decorator(decorator: Decorator) -> Expression | None:
     return None
 
 
-def attached_to(expr: Expression) -> str | None:
-    """For ``X.on_event`` or ``X.on_event(...)`` with a plain name ``X``: that name."""
-    callee = expr.callee if isinstance(expr, CallExpr) else expr
-    if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr):
-        return callee.expr.name
-    return None
-
-
 def event_argument(call: CallExpr) -> Expression | None:
     """The ``event`` argument of an ``on_event(...)`` call, positional or by keyword."""
     if call.args and call.arg_kinds[0] == ARG_POS:
