@@ -24,7 +24,7 @@ from mypy.types import FunctionLike, Type
 
 from mypy_plugin import fullnames
 from mypy_plugin.guard import debug_enabled, guard
-from mypy_plugin.transformers import endpoints, handlers, sessions
+from mypy_plugin.transformers import endpoints, event_index, handlers, sessions
 
 
 @final
@@ -62,7 +62,9 @@ class SocketsundsoPlugin(Plugin):
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        """``@on_event(...)`` and ``@Chat.on_event``: check the handler they decorate."""
+        """``@on_event(...)``, ``@Chat.on_event``: check the handler; ``Chat.handlers[...]``."""
+        if fullname == fullnames.EVENT_HANDLERS_INDEX:
+            return guard(event_index.check_event_index, _default_return, debug=self._debug)
         if fullname == fullnames.EVENT_DECORATOR_CALL:
             return guard(handlers.check_decorator_call, _default_return, debug=self._debug)
         if self._is_endpoint_on_event(fullname):

@@ -80,15 +80,20 @@ def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
 
 
 def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
-    """Give ``handlers`` and ``event_message_model`` the class's event type."""
+    """Give ``handlers`` and ``event_message_model`` the class's event type.
+
+    ``handlers`` becomes ``EventHandlers[<events>]``, a ``dict[str, Handler]`` indexed by
+    the events only, unless the class declares ``handlers`` itself.
+    """
     api = ctx.api
-    handler = api.named_type_or_none(fullnames.HANDLER)
     message = api.lookup_fully_qualified_or_none(fullnames.EVENT_MESSAGE)
-    if handler is None or message is None:
+    if message is None:
         return
     key = event_type(events, api.named_type("builtins.str"))
-    handlers_type = api.named_type("builtins.dict", [key, handler])
-    add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
+    handlers_type = api.named_type_or_none(fullnames.EVENT_HANDLERS, [key])
+    declared = ctx.cls.info.names.get(HANDLERS)
+    if handlers_type is not None and (declared is None or declared.plugin_generated):
+        add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
     message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [key]))
     add_attribute_to_class(
         api,

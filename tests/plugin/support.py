@@ -48,7 +48,7 @@ plugins = mypy_plugin
 def handlers_note(*events: str) -> str:
     """The note ``reveal_type(Chat.handlers)`` prints for ``events``."""
     literal = " | ".join(f"Literal['{event}']" for event in events)
-    return f'Revealed type is "dict[{literal}, socketsundso.handler.Handler]"'
+    return f'Revealed type is "socketsundso._typing.EventHandlers[{literal}]"'
 
 
 @dataclasses.dataclass
@@ -106,7 +106,7 @@ def expected(*events: str, jion_error: bool = True, say_field: str | None = "str
     if jion_error:
         lines.append(
             f"use.py:6: error: Invalid index type \"Literal['jion']\" for "
-            f'"dict[Literal[{keys}], Handler]"; expected type "Literal[{keys}]"  [index]'
+            f'"EventHandlers[Literal[{keys}]]"; expected type "Literal[{keys}]"  [index]'
         )
     if "say" not in events:
         lines.append(
