@@ -47,6 +47,7 @@ from mypy.types import Instance, get_proper_type
 
 from mypy_plugin import errorcodes
 from mypy_plugin.transformers.event_names import event_of, is_on_event, marking_decorator
+from mypy_plugin.transformers.metadata import EndpointEvents
 
 
 class Kind(enum.Enum):
@@ -131,6 +132,29 @@ def declared_events(ctx: ClassDefContext) -> Declared | None:
     if not _add_attached(ctx, declared):
         return None
     return declared
+
+
+def mixin_events(info: TypeInfo, final: bool) -> EndpointEvents | None:
+    """The handlers a plain mixin class's body declares, as the runtime collects them.
+
+    Read from the class body, which exists only when its module was analysed in this
+    run; ``None`` if a decorator's name is not bound yet (the caller defers).
+    """
+    names: dict[str, str] = {}
+    is_open = False
+    for stmt in info.defn.defs.body:
+        kind = _statement_kind(stmt, final)
+        if kind is Kind.NOT_READY:
+            return None
+        marking = marking_decorator(stmt) if isinstance(stmt, Decorator) else None
+        if isinstance(stmt, Decorator) and marking is not None:
+            event = event_of(marking, stmt.func.name)
+            is_open |= event is None
+            if event and event not in names:
+                names[event] = f"{info.fullname}.{stmt.func.name}"
+        elif kind is not Kind.OTHER:
+            is_open = True
+    return EndpointEvents(list(names), is_open=is_open, functions=names)
 
 
 def decorator_kind(expr: Expression, final: bool) -> Kind:

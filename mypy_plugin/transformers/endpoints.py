@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from mypy.nodes import TypeInfo
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
 from mypy.types import TypeType
 
 from mypy_plugin import fullnames
-from mypy_plugin.transformers.declarations import declared_events
+from mypy_plugin.transformers.declarations import declared_events, mixin_events
 from mypy_plugin.transformers.metadata import (
     EndpointEvents,
     clear_events,
@@ -57,18 +58,20 @@ def transform_endpoint(ctx: ClassDefContext) -> None:
 
 
 def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
-    """The events of the bases, or ``None`` while a base is not analysed yet."""
+    """The events of the bases, or ``None`` while a base is not analysed yet.
+
+    As at runtime, endpoint bases give their ``handlers``, plain mixins the handlers
+    their bodies declare.
+    """
     names: dict[str, None] = {}
     functions: dict[str, str] = {}
     is_open = False
     for base in reversed(ctx.cls.info.mro[1:]):
-        if not any(b.fullname == fullnames.ENDPOINT for b in base.mro):
+        if base.fullname in (fullnames.ENDPOINT, "builtins.object"):
             continue
         ctx.api.add_plugin_dependency(make_wildcard_trigger(base.fullname))
-        events = read_events(base)
+        events = _base_events(base, ctx.api.final_iteration)
         if events is None:
-            if base.fullname == fullnames.ENDPOINT:
-                continue
             if not ctx.api.final_iteration:
                 return None
             is_open = True
@@ -77,6 +80,16 @@ def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
         functions.update(events.functions)
         is_open = is_open or events.is_open
     return EndpointEvents(list(names), is_open=is_open, functions=functions)
+
+
+def _base_events(base: TypeInfo, final: bool) -> EndpointEvents | None:
+    """One base's events; ``None`` if not known yet."""
+    if any(b.fullname == fullnames.ENDPOINT for b in base.mro):
+        return read_events(base)
+    if base.defn.defs.body:  # analysed in this run: read its body
+        return mixin_events(base, final)
+    # From the cache: what the type-checking pass stored (nothing for no handlers).
+    return read_events(base) or EndpointEvents([])
 
 
 def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from mypy.messages import format_type
-from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef
+from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
 from mypy.types import (
@@ -26,7 +26,9 @@ from mypy.types import (
 )
 
 from mypy_plugin import errorcodes, fullnames
+from mypy_plugin.transformers.declarations import mixin_events
 from mypy_plugin.transformers.event_names import event_of, marking_decorator
+from mypy_plugin.transformers.metadata import write_events
 
 #: The message envelope's fields, which no handler parameter may be named, and what each is.
 ENVELOPE_FIELDS: Final = {"type": "names the event of a message", "id": "is the request id"}
@@ -73,10 +75,23 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
             func,
             code=errorcodes.STATIC_HANDLER,
         )
+    if func.info is not FUNC_NO_INFO and not func.info.has_base(fullnames.ENDPOINT):
+        _store_mixin_events(func.info)
     for argument in message_parameters(func):
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
         _check_response(ctx, func, ctx.arg_types[0][0], response_model)
+
+
+def _store_mixin_events(info: TypeInfo) -> None:
+    """Store a plain mixin's handlers on it: from mypy's cache, its body is gone.
+
+    Endpoint subclasses analysed in a later run read them back; this pass comes after
+    the semantic analysis of the mixin's module and before its cache is written.
+    """
+    events = mixin_events(info, final=True)
+    if events is not None:
+        write_events(info, events)
 
 
 def takes_endpoint(func: FuncDef) -> bool:

@@ -85,3 +85,31 @@ def test_send_event_reads_a_cached_handler(project: Project) -> None:
 
 def test_send_event_is_checked_by_parallel_workers_on_a_cold_cache(project: Project) -> None:
     assert project.check("--num-workers", "4") == expected("join", "say")
+
+
+MIXINS = """
+from socketsundso import on_event
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+"""
+
+CHAT_WITH_MIXIN = """
+from socketsundso import on_event
+from base import Presence
+from mixins import Pinging
+
+class Chat(Pinging, Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
+
+def test_a_cached_mixin_gives_its_handlers(project: Project) -> None:
+    project.write("mixins.py", MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    assert project.check() == expected("join", "ping", "say")
+    project.append("chat.py", "\nLIMIT = 1\n")
+    assert project.check() == expected("join", "ping", "say")
+    assert project.check("--num-workers", "2") == expected("join", "ping", "say")
