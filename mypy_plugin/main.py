@@ -22,9 +22,9 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike, Type
 
-from mypy_plugin import fullnames
-from mypy_plugin.guard import debug_enabled, guard
-from mypy_plugin.transformers import endpoints, event_index, handlers, sessions
+from . import fullnames
+from .guard import debug_enabled, guard
+from .transformers import endpoints, event_index, handlers, sessions
 
 
 @final

@@ -45,9 +45,9 @@ from mypy.nodes import (
 from mypy.plugin import ClassDefContext
 from mypy.types import Instance, get_proper_type
 
-from mypy_plugin import errorcodes
-from mypy_plugin.transformers.event_names import event_of, is_on_event, marking_decorator
-from mypy_plugin.transformers.metadata import EndpointEvents
+from .. import errorcodes
+from .event_names import event_of, is_on_event, marking_decorator
+from .metadata import EndpointEvents
 
 
 class Kind(enum.Enum):

@@ -18,9 +18,9 @@ from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
 from mypy.types import TypeType
 
-from mypy_plugin import fullnames
-from mypy_plugin.transformers.declarations import declared_events, mixin_events
-from mypy_plugin.transformers.metadata import (
+from .. import fullnames
+from .declarations import declared_events, mixin_events
+from .metadata import (
     EndpointEvents,
     clear_events,
     event_type,

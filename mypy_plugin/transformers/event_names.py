@@ -23,7 +23,7 @@ from mypy.nodes import (
     Var,
 )
 
-from mypy_plugin import fullnames
+from .. import fullnames
 
 #: Prefixes the runtime strips from a method's name (``socketsundso.handler.event_name``).
 PREFIXES: Final = ("on_", "handle_")

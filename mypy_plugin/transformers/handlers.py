@@ -25,10 +25,10 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_plugin import errorcodes, fullnames
-from mypy_plugin.transformers.declarations import mixin_events
-from mypy_plugin.transformers.event_names import event_of, marking_decorator
-from mypy_plugin.transformers.metadata import write_events
+from .. import errorcodes, fullnames
+from .declarations import mixin_events
+from .event_names import event_of, marking_decorator
+from .metadata import write_events
 
 #: The message envelope's fields, which no handler parameter may be named, and what each is.
 ENVELOPE_FIELDS: Final = {"type": "names the event of a message", "id": "is the request id"}

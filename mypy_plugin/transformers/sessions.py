@@ -26,10 +26,10 @@ from mypy.nodes import (
 from mypy.plugin import MethodSigContext
 from mypy.types import CallableType, FunctionLike, Instance, NoneType, UnionType, get_proper_type
 
-from mypy_plugin.transformers import dependencies
-from mypy_plugin.transformers.endpoints import HANDLERS
-from mypy_plugin.transformers.handlers import takes_endpoint
-from mypy_plugin.transformers.metadata import EndpointEvents, event_type, read_events
+from . import dependencies
+from .endpoints import HANDLERS
+from .handlers import takes_endpoint
+from .metadata import EndpointEvents, event_type, read_events
 
 #: Name of the request-id keyword ``send_event`` accepts beside the handler's fields.
 REQUEST_ID: Final = "id"

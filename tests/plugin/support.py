@@ -41,7 +41,7 @@ CONFIG = """
 [mypy]
 strict = true
 show_traceback = true
-plugins = mypy_plugin
+plugins = socketsundso.mypy
 """
 
 
