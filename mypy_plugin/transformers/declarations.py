@@ -48,6 +48,7 @@ from mypy.types import Instance, get_proper_type
 from .. import errorcodes
 from .event_names import event_of, is_on_event, marking_decorator
 from .metadata import EndpointEvents
+from .nested_attachments import nested_attachments
 
 
 class Kind(enum.Enum):
@@ -242,12 +243,11 @@ def _add_attached(ctx: ClassDefContext, declared: Declared) -> bool:
                     declared.add(ctx, event, stmt.func, fullname, attached=True)
                 elif kind is Kind.UNKNOWN:
                     declared.is_open = True
-        for nested in _nested_statements(stmt):
-            if isinstance(nested, Decorator) and any(
-                _receiver_kind(ctx, expr, final=True) in (Kind.MARKS, Kind.UNKNOWN)
-                for expr in nested.original_decorators
-            ):
-                declared.is_open = True
+    if any(
+        _receiver_kind(ctx, expr, final=True) in (Kind.MARKS, Kind.UNKNOWN)
+        for expr in nested_attachments(module)
+    ):
+        declared.is_open = True
     return True
 
 
@@ -281,20 +281,3 @@ def _node_kind(node: SymbolNode, info: TypeInfo) -> Kind:
         return Kind.MARKS if node is info else Kind.OTHER
     # ``socketsundso.on_event``: the decorator itself, attaching nothing.
     return Kind.OTHER if isinstance(node, MypyFile) else Kind.UNKNOWN
-
-
-def _nested_statements(stmt: Statement) -> Iterator[Statement]:
-    """Every statement below ``stmt``: in compound statements, functions and classes."""
-    if isinstance(stmt, Decorator):
-        inner: list[Statement] = list(stmt.func.body.body)
-    elif isinstance(stmt, FuncDef):
-        inner = list(stmt.body.body)
-    elif isinstance(stmt, ClassDef):
-        inner = list(stmt.defs.body)
-    elif isinstance(stmt, OverloadedFuncDef):
-        inner = list(stmt.items)
-    else:
-        inner = list(_inner_statements(stmt))
-    for child in inner:
-        yield child
-        yield from _nested_statements(child)
