@@ -20,6 +20,7 @@ _LOCATIONS = (f"{__package__}._mypy_plugin", "mypy_plugin")
 
 
 def _implementation() -> ModuleType:
+    """The plugin's package: the first of ``_LOCATIONS`` that exists."""
     for name in _LOCATIONS:
         try:
             return importlib.import_module(name)

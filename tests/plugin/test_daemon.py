@@ -92,3 +92,34 @@ def test_the_daemon_follows_a_handler_parameter_change(
         'session.py:6: error: Argument "text" to "send_event" of "EventSession" has '
         'incompatible type "str"; expected "bytes"  [arg-type]',
     ]
+
+
+MIXINS = """
+from socketsundso import on_event
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+"""
+
+CHAT_WITH_MIXIN = """
+from socketsundso import on_event
+from base import Presence
+from mixins import Pinging
+
+class Chat(Pinging, Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
+
+def test_the_daemon_follows_an_edit_of_a_mixin(daemon: tuple[Project, list[str]]) -> None:
+    project, dmypy = daemon
+    project.write("mixins.py", MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    assert run(project, dmypy) == expected("join", "ping", "say")
+    project.write(
+        "mixins.py",
+        MIXINS + "\n    @on_event\n    async def on_pong(self) -> None: ...\n",
+    )
+    assert run(project, dmypy) == expected("join", "ping", "pong", "say")
