@@ -13,20 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterator
 
 from mypy.nodes import (
     AssignmentStmt,
-    Block,
     CallExpr,
     ClassDef,
     Decorator,
     DelStmt,
     Expression,
-    ForStmt,
     FuncDef,
-    IfStmt,
-    MatchStmt,
     MemberExpr,
     MypyFile,
     NameExpr,
@@ -35,12 +30,9 @@ from mypy.nodes import (
     RefExpr,
     Statement,
     SymbolNode,
-    TryStmt,
     TypeAlias,
     TypeInfo,
     Var,
-    WhileStmt,
-    WithStmt,
 )
 from mypy.plugin import ClassDefContext
 from mypy.types import Instance, get_proper_type
@@ -49,6 +41,7 @@ from .. import errorcodes
 from .event_names import event_of, is_on_event, marking_decorator
 from .metadata import EndpointEvents
 from .nested_attachments import nested_attachments
+from .statements import inner_statements
 
 
 class Kind(enum.Enum):
@@ -184,7 +177,7 @@ def _statement_kind(stmt: Statement, final: bool) -> Kind:
     elif isinstance(stmt, AssignmentStmt):
         kinds.add(_value_kind(stmt.rvalue, final))
     else:
-        kinds.update(_statement_kind(inner, final) for inner in _inner_statements(stmt))
+        kinds.update(_statement_kind(inner, final) for inner in inner_statements(stmt))
     for kind in (Kind.NOT_READY, Kind.MARKS, Kind.UNKNOWN):
         if kind in kinds:
             return kind
@@ -202,24 +195,6 @@ def _value_kind(rvalue: Expression, final: bool) -> Kind:
             return Kind.UNKNOWN
         return _statement_kind(rvalue.node, final)
     return Kind.OTHER
-
-
-def _inner_statements(stmt: Statement) -> Iterator[Statement]:
-    """The statements directly inside a compound statement (not inside nested ``def``)."""
-    blocks: list[Block | None] = []
-    if isinstance(stmt, IfStmt):
-        blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    elif isinstance(stmt, (ForStmt, WhileStmt)):
-        blocks = [stmt.body, stmt.else_body]
-    elif isinstance(stmt, WithStmt):
-        blocks = [stmt.body]
-    elif isinstance(stmt, MatchStmt):
-        blocks = list(stmt.bodies)
-    for block in blocks:
-        if block is not None:
-            yield from block.body
 
 
 def _add_attached(ctx: ClassDefContext, declared: Declared) -> bool:

@@ -15,20 +15,15 @@ from mypy.nodes import (
     ClassDef,
     Decorator,
     Expression,
-    ForStmt,
     FuncDef,
-    IfStmt,
-    MatchStmt,
     MemberExpr,
     MypyFile,
     OverloadedFuncDef,
     Statement,
-    TryStmt,
-    WhileStmt,
-    WithStmt,
 )
 
 from .. import fullnames
+from .statements import inner_statements
 
 #: Per module: the ``defs`` list last walked, and the ``.on_event`` decorators found below it.
 _FOUND: dict[str, tuple[list[Statement], list[Expression]]] = {}
@@ -67,16 +62,4 @@ def _children(stmt: Statement) -> list[Statement]:
         return stmt.defs.body
     if isinstance(stmt, OverloadedFuncDef):
         return list(stmt.items)
-    if isinstance(stmt, IfStmt):
-        blocks = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    elif isinstance(stmt, (ForStmt, WhileStmt)):
-        blocks = [stmt.body, stmt.else_body]
-    elif isinstance(stmt, WithStmt):
-        blocks = [stmt.body]
-    elif isinstance(stmt, MatchStmt):
-        blocks = list(stmt.bodies)
-    else:
-        return []
-    return [inner for block in blocks if block is not None for inner in block.body]
+    return inner_statements(stmt)
