@@ -134,12 +134,17 @@ def mixin_events(info: TypeInfo, final: bool) -> EndpointEvents | None:
     Read from the class body, which exists only when its module was analysed in this
     run; ``None`` if a decorator's name is not bound yet (the caller defers).
     """
+    body = info.defn.defs.body
+    kinds = [_statement_kind(stmt, final) for stmt in body]
+    if Kind.NOT_READY in kinds:
+        return None
     names: dict[str, str] = {}
     is_open = False
-    for stmt in info.defn.defs.body:
-        kind = _statement_kind(stmt, final)
-        if kind is Kind.NOT_READY:
-            return None
+    if Kind.MARKS not in kinds:
+        # No on_event in sight: a plain class. (Its other decorators, variables
+        # included, are not looked at: the cache could not tell the same answer.)
+        return EndpointEvents([])
+    for stmt, kind in zip(body, kinds, strict=True):
         marking = marking_decorator(stmt) if isinstance(stmt, Decorator) else None
         if isinstance(stmt, Decorator) and marking is not None:
             event = event_of(marking, stmt.func.name)

@@ -56,10 +56,12 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
     decorator = ctx.context
     if not isinstance(decorator, Decorator):
         return
+    func = decorator.func
+    if func.info is not FUNC_NO_INFO and not func.info.has_base(fullnames.ENDPOINT):
+        _store_mixin_events(func.info)
     expr = marking_decorator(decorator)
     if expr is None:
         return
-    func = decorator.func
     if event_of(expr, func.name) == "":
         ctx.api.fail(
             f'Handler "{func.name}" has an empty event name: name the event, '
@@ -75,8 +77,6 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
             func,
             code=errorcodes.STATIC_HANDLER,
         )
-    if func.info is not FUNC_NO_INFO and not func.info.has_base(fullnames.ENDPOINT):
-        _store_mixin_events(func.info)
     for argument in message_parameters(func):
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:

@@ -113,3 +113,26 @@ def test_a_cached_mixin_gives_its_handlers(project: Project) -> None:
     project.append("chat.py", "\nLIMIT = 1\n")
     assert project.check() == expected("join", "ping", "say")
     assert project.check("--num-workers", "2") == expected("join", "ping", "say")
+
+
+OPEN_MIXINS = """
+from socketsundso import on_event
+
+dec = on_event("x")
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+
+    @dec
+    async def other(self) -> None: ...
+"""
+
+
+def test_a_cached_mixin_it_cannot_read_widens_as_a_fresh_one(project: Project) -> None:
+    project.write("mixins.py", OPEN_MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    widened = ['use.py:5: note: Revealed type is "socketsundso._typing.EventHandlers[str]"']
+    assert project.check() == widened
+    project.append("chat.py", "\nLIMIT = 1\n")
+    assert project.check() == widened
