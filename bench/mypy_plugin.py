@@ -1,13 +1,19 @@
 """How much the mypy plugin costs: mypy on a generated project, with and without it.
 
-Generates 200 endpoint classes with 10 handlers each (20 modules of 10 classes, in
-every decorator form, with parameters, response models, and subclasses), then runs
-mypy in a subprocess on it, with and without ``plugins = mypy_plugin``, on a cold cache
-(fresh cache directory) and on a warm one (runs after it, nothing changed). Prints the
-median and the best time of each and the with/without ratios; on a shared, noisy
-machine the best-of-N ratio is the steadier one. Goal: at most 1.15 cold, about 1.0 warm.
+Generates endpoint classes with 10 handlers each (modules of 10 classes, in every
+decorator form, with parameters, response models, and subclasses) and, beside each
+module, a test module calling ``EventSession[...].send_event`` twice per class (500
+classes and 1,000 calls by default), then runs mypy in a subprocess on it, with and
+without ``plugins = socketsundso.mypy``, on a cold cache (fresh cache directory) and on
+a warm one (runs after it, nothing changed). Prints the median and the best time of
+each and the with/without ratios; on a shared, noisy machine the best-of-N ratio is the
+steadier one. Goal: at most 1.10 cold, about 1.0 warm.
 
-    .venv/bin/python bench/mypy_plugin.py [--repeat 5] [--warm-runs 5] [--keep DIR]
+    .venv/bin/python bench/mypy_plugin.py [--modules 50] [--repeat 5] [--warm-runs 5]
+        [--plugin socketsundso.mypy] [--keep DIR]
+
+``--plugin`` names the plugin module to load (an older checkout's ``mypy_plugin``, put
+first on ``PYTHONPATH``, to compare before and after a change).
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import textwrap
 import time
 from pathlib import Path
 
-MODULES = 20
 CLASSES_PER_MODULE = 10
 HANDLERS_PER_CLASS = 10
 
@@ -87,14 +92,34 @@ def module_source(module: int) -> str:
     return "".join(parts)
 
 
-def generate(root: Path) -> list[str]:
+def tests_source(module: int) -> str:
+    """A test module: two ``send_event`` calls per endpoint class of ``module``."""
+    classes = ", ".join(f"Endpoint{number}" for number in range(CLASSES_PER_MODULE))
+    parts = [
+        "from socketsundso.testing import EventSession\n",
+        f"from project.endpoints_{module} import {classes}\n",
+    ]
+    for number in range(CLASSES_PER_MODULE):
+        indexes = range(number * HANDLERS_PER_CLASS, (number + 1) * HANDLERS_PER_CLASS)
+        plain = next(index for index in indexes if index % 4 == 0)
+        named = next(index for index in indexes if index % 4 == 1)
+        parts.append(
+            f"\n\ndef test_endpoint_{number}(session: EventSession[Endpoint{number}]) -> None:\n"
+            f'    session.send_event("event_{plain}", room="lobby", count=1)\n'
+            f'    session.send_event("named_{named}", text="hi")\n'
+        )
+    return "".join(parts)
+
+
+def generate(root: Path, modules: int, plugin: str) -> list[str]:
     """Write the project under ``root``; the module paths to check."""
     package = root / "project"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    for module in range(MODULES):
+    for module in range(modules):
         (package / f"endpoints_{module}.py").write_text(module_source(module))
-    for name, plugins in (("with", "plugins = mypy_plugin"), ("without", "")):
+        (package / f"test_endpoints_{module}.py").write_text(tests_source(module))
+    for name, plugins in (("with", f"plugins = {plugin}"), ("without", "")):
         (root / f"mypy-{name}.ini").write_text(CONFIG.format(plugins=plugins))
     return [str(package)]
 
@@ -144,15 +169,19 @@ def measure(
 def main() -> None:
     """Generate, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=50, help="modules of 10 classes")
+    parser.add_argument("--plugin", default="socketsundso.mypy", help="plugin module to load")
     parser.add_argument("--repeat", type=int, default=5, help="cold runs per configuration")
     parser.add_argument("--warm-runs", type=int, default=5, help="warm runs after each cold one")
     parser.add_argument("--keep", type=Path, help="generate the project here and keep it")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="socketsundso-mypy-bench-"))
     try:
-        targets = generate(root)
+        targets = generate(root, args.modules, args.plugin)
+        classes = args.modules * CLASSES_PER_MODULE
         print(
-            f"{MODULES * CLASSES_PER_MODULE} endpoint classes x {HANDLERS_PER_CLASS} handlers, "
+            f"{classes} endpoint classes x {HANDLERS_PER_CLASS} handlers, "
+            f"{2 * classes} send_event calls, plugin {args.plugin}, "
             f"{args.repeat} cold runs, {args.repeat * args.warm_runs} warm runs each"
         )
         times = measure(root, targets, args.repeat, args.warm_runs)

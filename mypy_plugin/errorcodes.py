@@ -18,18 +18,30 @@ DUPLICATE_EVENT: Final = ErrorCode(
 EMPTY_EVENT: Final = ErrorCode(
     "socketsundso-empty-event", "A handler's event name is empty", _CATEGORY
 )
-#: A handler parameter named ``type``: that field is the message's discriminator.
+#: A handler parameter named ``type`` or ``id``: those fields are the message envelope's.
 TYPE_PARAMETER: Final = ErrorCode(
-    "socketsundso-type-parameter", "A handler has a parameter named 'type'", _CATEGORY
+    "socketsundso-type-parameter", "A handler has a parameter named 'type' or 'id'", _CATEGORY
 )
 #: ``*args`` or ``**kwargs`` on a handler: a message has named fields only.
 VARIADIC_PARAMETER: Final = ErrorCode(
     "socketsundso-variadic-parameter", "A handler takes *args or **kwargs", _CATEGORY
 )
-#: A handler's declared return type is a model its ``response_model`` does not accept.
+#: A positional-only handler parameter (before ``/``): a message has named fields only.
+POSITIONAL_ONLY_PARAMETER: Final = ErrorCode(
+    "socketsundso-positional-only-parameter",
+    "A handler takes a positional-only parameter",
+    _CATEGORY,
+)
+#: ``@staticmethod`` or ``@classmethod`` on a handler in a class body (the runtime refuses it).
+STATIC_HANDLER: Final = ErrorCode(
+    "socketsundso-static-handler",
+    "A handler in a class body is a staticmethod or classmethod",
+    _CATEGORY,
+)
+#: A handler's declared return type is one its ``response_model`` can never accept.
 RESPONSE_TYPE: Final = ErrorCode(
     "socketsundso-response-type",
-    "A handler returns a model its response_model does not accept",
+    "A handler returns a type its response_model does not accept",
     _CATEGORY,
 )
 #: The plugin itself failed on some code: a bug to report, never a crash of mypy.

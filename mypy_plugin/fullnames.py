@@ -15,8 +15,10 @@ ENDPOINT_DECORATOR: Final = "on_event"
 ON_EVENT: Final = "socketsundso.handler.on_event"
 #: ``EventDecorator.__call__``: the decorator ``on_event("name", ...)`` returns, applied.
 EVENT_DECORATOR_CALL: Final = "socketsundso.handler.EventDecorator.__call__"
-#: The runtime ``Handler``: the value type of ``handlers``.
-HANDLER: Final = "socketsundso.handler.Handler"
+#: The type of an endpoint's ``handlers``: a ``dict[str, Handler]`` indexed by its events.
+EVENT_HANDLERS: Final = "socketsundso._typing.EventHandlers"
+#: Its ``__getitem__``: the plugin checks the index against the events.
+EVENT_HANDLERS_INDEX: Final = f"{EVENT_HANDLERS}.__getitem__"
 #: The generic message model: ``event_message_model`` becomes ``type[WebSocketEventMessage[...]]``.
 EVENT_MESSAGE: Final = "socketsundso.models.WebSocketEventMessage"
 #: pydantic's model base: a handler returning another model than its ``response_model`` fails.
@@ -27,6 +29,23 @@ SEND_EVENT: Final = (
     "socketsundso.testing.AsyncEventSession.send_event",
 )
 #: Modules the plugin looks names up in: a module importing socketsundso depends on them.
-LOOKED_UP_MODULES: Final = ("socketsundso.handler", "socketsundso.models")
+LOOKED_UP_MODULES: Final = ("socketsundso._typing", "socketsundso.handler", "socketsundso.models")
 #: The runtime package; ``get_additional_deps`` fires for modules importing from it.
 PACKAGE: Final = "socketsundso"
+#: Return types a given ``response_model`` refuses whatever the value (not models, not dicts).
+NEVER_A_RESPONSE: Final = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "int",
+        "float",
+        "complex",
+        "bool",
+        "str",
+        "bytes",
+        "bytearray",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+    )
+)

@@ -21,7 +21,7 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike, Type
 
-from mypy_plugin import errorcodes
+from . import errorcodes
 
 #: Environment variable that makes plugin exceptions propagate (for tests).
 DEBUG_VARIABLE: Final = "SOCKETSUNDSO_MYPY_DEBUG"

@@ -22,9 +22,9 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike, Type
 
-from mypy_plugin import fullnames
-from mypy_plugin.guard import debug_enabled, guard
-from mypy_plugin.transformers import endpoints, handlers, sessions
+from . import fullnames
+from .guard import debug_enabled, guard
+from .transformers import endpoints, event_index, handlers, sessions
 
 
 @final
@@ -33,8 +33,19 @@ class SocketsundsoPlugin(Plugin):
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
-        self._debug = debug_enabled()
+        self._debug = debug = debug_enabled()
         self._source = _source_digest()
+        # Guarded once here: mypy asks for hooks on every class, call and attribute.
+        self._transform_endpoint = guard(endpoints.transform_endpoint, _no_change, debug=debug)
+        self._check_function: Callable[[FunctionContext], Type] = guard(
+            handlers.check_bare_decorator, _default_return, debug=debug
+        )
+        self._check_method: Callable[[MethodContext], Type] = guard(
+            handlers.check_bare_decorator, _default_return, debug=debug
+        )
+        self._check_call = guard(handlers.check_decorator_call, _default_return, debug=debug)
+        self._check_index = guard(event_index.check_event_index, _default_return, debug=debug)
+        self._send_event = guard(self._send_event_signature, _default_signature, debug=debug)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
         """What invalidates mypy's cache: the debug switch and the plugin's source code."""
@@ -53,20 +64,22 @@ class SocketsundsoPlugin(Plugin):
             return None
         if not any(base.fullname == fullnames.ENDPOINT for base in symbol.node.mro):
             return None
-        return guard(endpoints.transform_endpoint, _no_change, debug=self._debug)
+        return self._transform_endpoint
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         """Bare ``@on_event``: check the handler it decorates."""
         if fullname == fullnames.ON_EVENT:
-            return guard(handlers.check_bare_decorator, _default_return, debug=self._debug)
+            return self._check_function
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        """``@on_event(...)`` and ``@Chat.on_event``: check the handler they decorate."""
+        """``@on_event(...)``, ``@Chat.on_event``: check the handler; ``Chat.handlers[...]``."""
+        if fullname == fullnames.EVENT_HANDLERS_INDEX:
+            return self._check_index
         if fullname == fullnames.EVENT_DECORATOR_CALL:
-            return guard(handlers.check_decorator_call, _default_return, debug=self._debug)
+            return self._check_call
         if self._is_endpoint_on_event(fullname):
-            return guard(handlers.check_bare_decorator, _default_return, debug=self._debug)
+            return self._check_method
         return None
 
     def get_method_signature_hook(
@@ -74,7 +87,7 @@ class SocketsundsoPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         """Typed test clients: ``send_event`` takes the endpoint's events and fields."""
         if fullname in fullnames.SEND_EVENT:
-            return guard(self._send_event_signature, _default_signature, debug=self._debug)
+            return self._send_event
         return None
 
     def _send_event_signature(self, ctx: MethodSigContext) -> FunctionLike:

@@ -1,1 +1,1 @@
-"""The plugin's work, one module per job; ``mypy_plugin.main`` only dispatches to them."""
+"""The plugin's work, one module per job; ``main`` only dispatches to them."""

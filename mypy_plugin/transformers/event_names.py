@@ -23,7 +23,7 @@ from mypy.nodes import (
     Var,
 )
 
-from mypy_plugin import fullnames
+from .. import fullnames
 
 #: Prefixes the runtime strips from a method's name (``socketsundso.handler.event_name``).
 PREFIXES: Final = ("on_", "handle_")
@@ -50,14 +50,6 @@ def marking_decorator(decorator: Decorator) -> Expression | None:
         callee = expr.callee if isinstance(expr, CallExpr) else expr
         if is_on_event(callee):
             return expr
-    return None
-
-
-def attached_to(expr: Expression) -> str | None:
-    """For ``X.on_event`` or ``X.on_event(...)`` with a plain name ``X``: that name."""
-    callee = expr.callee if isinstance(expr, CallExpr) else expr
-    if isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr):
-        return callee.expr.name
     return None
 
 

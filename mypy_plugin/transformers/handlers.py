@@ -8,13 +8,30 @@ other than as a decorator is not checked here.
 
 from __future__ import annotations
 
-from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef
+from typing import Final
+
+from mypy.messages import format_type
+from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import CallableType, Instance, Type, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    LiteralType,
+    ProperType,
+    TupleType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
-from mypy_plugin import errorcodes, fullnames
-from mypy_plugin.transformers.event_names import event_of, marking_decorator
+from .. import errorcodes, fullnames
+from .declarations import mixin_events
+from .event_names import event_of, marking_decorator
+from .metadata import write_events
+
+#: The message envelope's fields, which no handler parameter may be named, and what each is.
+ENVELOPE_FIELDS: Final = {"type": "names the event of a message", "id": "is the request id"}
 
 
 def check_bare_decorator(ctx: FunctionContext | MethodContext) -> Type:
@@ -39,10 +56,12 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
     decorator = ctx.context
     if not isinstance(decorator, Decorator):
         return
+    func = decorator.func
+    if func.info is not FUNC_NO_INFO and not func.info.has_base(fullnames.ENDPOINT):
+        _store_mixin_events(func.info)
     expr = marking_decorator(decorator)
     if expr is None:
         return
-    func = decorator.func
     if event_of(expr, func.name) == "":
         ctx.api.fail(
             f'Handler "{func.name}" has an empty event name: name the event, '
@@ -50,17 +69,42 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
             func,
             code=errorcodes.EMPTY_EVENT,
         )
+    if func.info is not FUNC_NO_INFO and (func.is_static or func.is_class):
+        kind = "staticmethod" if func.is_static else "classmethod"
+        ctx.api.fail(
+            f'Handler "{func.name}" is a {kind}: on_event handlers are methods; drop '
+            f'@{kind}, or attach a function with "{func.info.name}.on_event"',
+            func,
+            code=errorcodes.STATIC_HANDLER,
+        )
     for argument in message_parameters(func):
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
         _check_response(ctx, func, ctx.arg_types[0][0], response_model)
 
 
+def _store_mixin_events(info: TypeInfo) -> None:
+    """Store a plain mixin's handlers on it: from mypy's cache, its body is gone.
+
+    Endpoint subclasses analysed in a later run read them back; this pass comes after
+    the semantic analysis of the mixin's module and before its cache is written.
+    """
+    events = mixin_events(info, final=True)
+    if events is not None:
+        write_events(info, events)
+
+
+def takes_endpoint(func: FuncDef) -> bool:
+    """Whether ``func`` is an endpoint method, whose first parameter (``self``) no message fills.
+
+    Reads only flags mypy's cache keeps, so it holds for a function loaded from the cache.
+    """
+    return func.info is not FUNC_NO_INFO and not func.is_static
+
+
 def message_parameters(func: FuncDef) -> list[Argument]:
     """The parameters a message fills: all but ``self`` of an endpoint method."""
-    if func.info is FUNC_NO_INFO or func.is_static:
-        return list(func.arguments)
-    return list(func.arguments[1:])
+    return list(func.arguments[1:] if takes_endpoint(func) else func.arguments)
 
 
 def _check_parameter(
@@ -74,10 +118,17 @@ def _check_parameter(
             func,
             code=errorcodes.VARIADIC_PARAMETER,
         )
-    elif name == "type":
+    elif argument.pos_only:
         ctx.api.fail(
-            f'Handler "{func.name}" has a parameter named "type": '
-            "that field names the event of a message",
+            f'Handler "{func.name}" takes "{name}" by position only: '
+            "a message has named fields only",
+            func,
+            code=errorcodes.POSITIONAL_ONLY_PARAMETER,
+        )
+    elif name in ENVELOPE_FIELDS:
+        ctx.api.fail(
+            f'Handler "{func.name}" has a parameter named "{name}": '
+            f"that field {ENVELOPE_FIELDS[name]}",
             func,
             code=errorcodes.TYPE_PARAMETER,
         )
@@ -86,7 +137,7 @@ def _check_parameter(
 def _check_response(
     ctx: FunctionContext | MethodContext, func: FuncDef, handler: Type, response_model: Instance
 ) -> None:
-    """Report a declared return type naming a model that ``response_model`` won't take."""
+    """Report a declared return type that ``response_model`` can never accept."""
     signature = get_proper_type(handler)
     if not isinstance(signature, CallableType):
         return
@@ -95,14 +146,26 @@ def _check_response(
         returned = get_proper_type(returned.args[2])
     items = returned.items if isinstance(returned, UnionType) else [returned]
     for item in map(get_proper_type, items):
-        if (
-            isinstance(item, Instance)
-            and item.type.has_base(fullnames.BASE_MODEL)
-            and not is_subtype(item, response_model)
-        ):
+        if _never_accepted(item, response_model):
             ctx.api.fail(
-                f'Handler "{func.name}" returns "{item.type.name}", which its response_model '
-                f'"{response_model.type.name}" does not accept',
+                f'Handler "{func.name}" returns {format_type(item, ctx.api.options)}, which its '
+                f"response_model {format_type(response_model, ctx.api.options)} does not accept",
                 func,
                 code=errorcodes.RESPONSE_TYPE,
             )
+
+
+def _never_accepted(item: ProperType, response_model: Instance) -> bool:
+    """Whether the runtime refuses every value of type ``item`` for ``response_model``.
+
+    It accepts ``None``, dicts, instances of the model, and any object whose
+    attributes fit it (a dataclass, say): only other models and the builtin
+    scalars and sequences are refused whatever their value.
+    """
+    if isinstance(item, (LiteralType, TupleType)):
+        return True
+    if not isinstance(item, Instance):
+        return False
+    if item.type.has_base(fullnames.BASE_MODEL):
+        return not is_subtype(item, response_model)
+    return item.type.fullname in fullnames.NEVER_A_RESPONSE

@@ -38,6 +38,11 @@ def write_events(info: TypeInfo, events: EndpointEvents) -> None:
     }
 
 
+def clear_events(info: TypeInfo) -> None:
+    """Forget what an earlier pass stored on ``info`` (this pass is not complete)."""
+    info.metadata.pop(METADATA_KEY, None)
+
+
 def read_events(info: TypeInfo) -> EndpointEvents | None:
     """The events stored on ``info``, or ``None`` if it was not analysed as an endpoint."""
     data = info.metadata.get(METADATA_KEY)

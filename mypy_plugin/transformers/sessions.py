@@ -11,6 +11,7 @@ field is an error at the call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from mypy.nodes import (
     ARG_NAMED,
@@ -25,13 +26,20 @@ from mypy.nodes import (
 from mypy.plugin import MethodSigContext
 from mypy.types import CallableType, FunctionLike, Instance, NoneType, UnionType, get_proper_type
 
-from mypy_plugin.transformers.handlers import message_parameters
-from mypy_plugin.transformers.metadata import EndpointEvents, event_type, read_events
+from . import dependencies
+from .endpoints import HANDLERS
+from .handlers import takes_endpoint
+from .metadata import EndpointEvents, event_type, read_events
 
 #: Name of the request-id keyword ``send_event`` accepts beside the handler's fields.
-REQUEST_ID = "id"
+REQUEST_ID: Final = "id"
 #: How a handler's parameter is passed to ``send_event``: by keyword, keeping its default.
-_AS_KEYWORD = {ARG_POS: ARG_NAMED, ARG_OPT: ARG_NAMED_OPT, ARG_NAMED: ARG_NAMED}
+_AS_KEYWORD: Final = {
+    ARG_POS: ARG_NAMED,
+    ARG_OPT: ARG_NAMED_OPT,
+    ARG_NAMED: ARG_NAMED,
+    ARG_NAMED_OPT: ARG_NAMED_OPT,
+}
 
 
 #: Finds a symbol by fullname in the whole build (the plugin's ``lookup_fully_qualified``).
@@ -47,6 +55,8 @@ def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
     endpoint = get_proper_type(session.args[0])
     if not isinstance(endpoint, Instance):
         return signature
+    # dmypy re-checks this call when the endpoint's events or the handler change.
+    dependencies.depend_on(ctx.api, f"{endpoint.type.fullname}.{HANDLERS}")
     events = read_events(endpoint.type)
     if events is None or events.is_open or not events.names:
         return signature
@@ -61,18 +71,27 @@ def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
 def _handler_signature(
     ctx: MethodSigContext, events: EndpointEvents, lookup: Lookup
 ) -> CallableType | None:
-    """The handler's fields as a callable (``self`` dropped), for a literal event argument."""
+    """The handler's fields as a callable (``self`` dropped), for a literal event argument.
+
+    Reads only what mypy's cache keeps of a function (its signature and flags): the
+    handler's module may come from the cache, or from another worker.
+    """
     if not ctx.args or len(ctx.args[0]) != 1 or not isinstance(ctx.args[0][0], StrExpr):
         return None
     function = events.functions.get(ctx.args[0][0].value)
-    symbol = lookup(function) if function else None
+    if not function:
+        return None
+    dependencies.depend_on(ctx.api, function)
+    symbol = lookup(function)
     if symbol is None or not isinstance(symbol.node, Decorator):
         return None
     func = symbol.node.func
     declared = func.type
-    if not isinstance(declared, CallableType) or len(declared.arg_types) != len(func.arguments):
+    if not isinstance(declared, CallableType):
         return None
-    skipped = len(func.arguments) - len(message_parameters(func))
+    skipped = 1 if takes_endpoint(func) else 0
+    if len(declared.arg_types) < skipped:
+        return None
     return declared.copy_modified(
         arg_types=declared.arg_types[skipped:],
         arg_kinds=declared.arg_kinds[skipped:],
@@ -85,12 +104,14 @@ def _with_fields(
 ) -> CallableType:
     """``signature`` with ``**fields`` replaced by the handler's parameters, by keyword."""
     kinds: list[ArgKind] = []
-    for kind in handler.arg_kinds:
+    names: list[str | None] = []
+    for kind, name in zip(handler.arg_kinds, handler.arg_names, strict=True):
         keyword = _AS_KEYWORD.get(kind)
-        if keyword is None:  # *args/**kwargs: reported on the handler; keep **fields
+        if keyword is None or name is None:
+            # *args, **kwargs, positional-only: reported on the handler; keep **fields.
             return signature
         kinds.append(keyword)
-    names = list(handler.arg_names)
+        names.append(name)
     types = list(handler.arg_types)
     if REQUEST_ID not in names:
         request_id = UnionType.make_union(

@@ -28,23 +28,27 @@ class Chat(Presence):
 #: The module that asserts: it has ``reveal_type``, so mypy re-checks it on every run.
 USE = """
 from chat import Chat
+from socketsundso.testing import EventSession
 
 reveal_type(Chat.handlers)
 Chat.handlers["jion"]
+
+def talk(session: EventSession[Chat]) -> None:
+    session.send_event("say", text=1)
 """
 
 CONFIG = """
 [mypy]
 strict = true
 show_traceback = true
-plugins = mypy_plugin
+plugins = socketsundso.mypy
 """
 
 
 def handlers_note(*events: str) -> str:
     """The note ``reveal_type(Chat.handlers)`` prints for ``events``."""
     literal = " | ".join(f"Literal['{event}']" for event in events)
-    return f'Revealed type is "dict[{literal}, socketsundso.handler.Handler]"'
+    return f'Revealed type is "socketsundso._typing.EventHandlers[{literal}]"'
 
 
 @dataclasses.dataclass
@@ -91,13 +95,27 @@ class Project:
         return [line.replace(f"{self.root}/", "") for line in stdout.splitlines()]
 
 
-def expected(*events: str, jion_error: bool = True) -> list[str]:
-    """What mypy says about ``use.py`` when ``Chat`` handles ``events``."""
+def expected(*events: str, jion_error: bool = True, say_field: str | None = "str") -> list[str]:
+    """What mypy says about ``use.py`` when ``Chat`` handles ``events``.
+
+    ``say_field``: the type of the ``say`` handler's ``text`` parameter (``None``: it
+    takes an ``int``, so ``send_event("say", text=1)`` is fine).
+    """
     keys = ", ".join(f"'{event}'" for event in events)
-    lines = [f"use.py:4: note: {handlers_note(*events)}"]
+    lines = [f"use.py:5: note: {handlers_note(*events)}"]
     if jion_error:
         lines.append(
-            f"use.py:5: error: Invalid index type \"Literal['jion']\" for "
-            f'"dict[Literal[{keys}], Handler]"; expected type "Literal[{keys}]"  [index]'
+            f"use.py:6: error: Invalid index type \"Literal['jion']\" for "
+            f'"EventHandlers[Literal[{keys}]]"; expected type "Literal[{keys}]"  [index]'
+        )
+    if "say" not in events:
+        lines.append(
+            'use.py:9: error: Argument 1 to "send_event" of "EventSession" has incompatible '
+            f'type "Literal[\'say\']"; expected "Literal[{keys}]"  [arg-type]'
+        )
+    elif say_field is not None:
+        lines.append(
+            'use.py:9: error: Argument "text" to "send_event" of "EventSession" has '
+            f'incompatible type "int"; expected "{say_field}"  [arg-type]'
         )
     return lines

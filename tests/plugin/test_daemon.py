@@ -12,7 +12,7 @@ import pytest
 
 from mypy_plugin.guard import DEBUG_VARIABLE
 
-from .support import Project, expected
+from .support import CHAT, Project, expected
 
 #: Seconds one dmypy command may take (a cold start imports pydantic and Starlette).
 TIMEOUT = 180
@@ -27,11 +27,11 @@ def daemon(tmp_path: Path) -> Iterator[tuple[Project, list[str]]]:
     subprocess.run([*dmypy, "kill"], capture_output=True, timeout=TIMEOUT, check=False)
 
 
-def run(project: Project, dmypy: list[str]) -> list[str]:
-    """``dmypy run`` on the project; the output lines with paths made relative."""
+def run(project: Project, dmypy: list[str], *extra: str) -> list[str]:
+    """``dmypy run`` on the project (and ``extra`` modules); output lines, paths relative."""
     env = {**os.environ, DEBUG_VARIABLE: "1"}
     completed = subprocess.run(
-        [*dmypy, "run", "--", *project.options, *project.files],
+        [*dmypy, "run", "--", *project.options, *project.files, *extra],
         capture_output=True,
         text=True,
         cwd=project.root,
@@ -68,3 +68,58 @@ def test_the_daemon_follows_edits(daemon: tuple[Project, list[str]]) -> None:
         """,
     )
     assert run(project, dmypy) == expected("ping", "join")
+
+
+#: A module without errors (dmypy re-checks modules with errors on every run anyway).
+SESSION = """
+from chat import Chat
+from socketsundso.testing import EventSession
+
+def talk(session: EventSession[Chat]) -> None:
+    session.send_event("say", text="hi")
+"""
+
+
+def test_the_daemon_follows_a_handler_parameter_change(
+    daemon: tuple[Project, list[str]],
+) -> None:
+    project, dmypy = daemon
+    project.write("session.py", SESSION)
+    assert run(project, dmypy, "session.py") == expected("join", "say")
+    project.write("chat.py", CHAT.replace("text: str", "text: bytes"))
+    assert run(project, dmypy, "session.py") == [
+        *expected("join", "say", say_field="bytes"),
+        'session.py:6: error: Argument "text" to "send_event" of "EventSession" has '
+        'incompatible type "str"; expected "bytes"  [arg-type]',
+    ]
+
+
+MIXINS = """
+from socketsundso import on_event
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+"""
+
+CHAT_WITH_MIXIN = """
+from socketsundso import on_event
+from base import Presence
+from mixins import Pinging
+
+class Chat(Pinging, Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
+
+def test_the_daemon_follows_an_edit_of_a_mixin(daemon: tuple[Project, list[str]]) -> None:
+    project, dmypy = daemon
+    project.write("mixins.py", MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    assert run(project, dmypy) == expected("join", "ping", "say")
+    project.write(
+        "mixins.py",
+        MIXINS + "\n    @on_event\n    async def on_pong(self) -> None: ...\n",
+    )
+    assert run(project, dmypy) == expected("join", "ping", "pong", "say")

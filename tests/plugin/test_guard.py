@@ -50,7 +50,7 @@ def test_failures_become_internal_errors_and_mypy_goes_on(project: Project) -> N
         "please report this  [socketsundso-internal]",
     ]
     # Without the plugin's types, mypy falls back to the runtime's annotations.
-    assert 'use.py:4: note: Revealed type is "dict[str, socketsundso.handler.Handler]"' in lines
+    assert 'use.py:5: note: Revealed type is "dict[str, socketsundso.handler.Handler]"' in lines
 
 
 def test_the_debug_switch_lets_the_exception_through(

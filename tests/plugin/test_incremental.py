@@ -75,3 +75,64 @@ def test_two_workers_print_what_one_process_prints(project: Project) -> None:
     assert project.check("--num-workers", "2") == expected("join", "say")
     assert project.check("--num-workers", "2") == expected("join", "say")
     assert project.check() == expected("join", "say")
+
+
+def test_send_event_reads_a_cached_handler(project: Project) -> None:
+    assert project.check() == expected("join", "say")
+    project.append("use.py", "\n")
+    assert project.check() == expected("join", "say")
+
+
+def test_send_event_is_checked_by_parallel_workers_on_a_cold_cache(project: Project) -> None:
+    assert project.check("--num-workers", "4") == expected("join", "say")
+
+
+MIXINS = """
+from socketsundso import on_event
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+"""
+
+CHAT_WITH_MIXIN = """
+from socketsundso import on_event
+from base import Presence
+from mixins import Pinging
+
+class Chat(Pinging, Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
+
+def test_a_cached_mixin_gives_its_handlers(project: Project) -> None:
+    project.write("mixins.py", MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    assert project.check() == expected("join", "ping", "say")
+    project.append("chat.py", "\nLIMIT = 1\n")
+    assert project.check() == expected("join", "ping", "say")
+    assert project.check("--num-workers", "2") == expected("join", "ping", "say")
+
+
+OPEN_MIXINS = """
+from socketsundso import on_event
+
+dec = on_event("x")
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+
+    @dec
+    async def other(self) -> None: ...
+"""
+
+
+def test_a_cached_mixin_it_cannot_read_widens_as_a_fresh_one(project: Project) -> None:
+    project.write("mixins.py", OPEN_MIXINS)
+    project.write("chat.py", CHAT_WITH_MIXIN)
+    widened = ['use.py:5: note: Revealed type is "socketsundso._typing.EventHandlers[str]"']
+    assert project.check() == widened
+    project.append("chat.py", "\nLIMIT = 1\n")
+    assert project.check() == widened
