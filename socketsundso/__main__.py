@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from ._references import BadReference, resolve_reference
 from ._serve_cli import add_serve_command, serve
 from .asyncapi import asyncapi_document
@@ -27,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m socketsundso", description="socketsundso command line tools."
     )
+    parser.add_argument("--version", action="version", version=f"socketsundso {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     asyncapi = commands.add_parser(
         "asyncapi",
@@ -84,13 +87,23 @@ def _asyncapi(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Output piped into a reader that stops early (``| head``) ends quietly with exit
+    status 1 (``BrokenPipeError``), never a traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return serve(args) if args.command == "serve" else _asyncapi(args)
+        code = serve(args) if args.command == "serve" else _asyncapi(args)
+        sys.stdout.flush()
     except (BadReference, TypeError, ValueError) as exc:
-        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+        parser.exit(2, f"{parser.prog} {args.command}: error: {args.reference}: {exc}\n")
+    except BrokenPipeError:
+        # Python would report the same broken pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

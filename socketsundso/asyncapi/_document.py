@@ -85,7 +85,7 @@ def _channels(source: object, path: str | None) -> list[Channel]:
     if not isinstance(routes, list) or not all(isinstance(r, BaseRoute) for r in routes):
         raise TypeError(
             "asyncapi_document() takes a WebSocketHandlingEndpoint subclass (with path=), "
-            f"a Starlette/FastAPI app, or a list of routes, not {source!r}"
+            f"a Starlette/FastAPI app, or a list of routes, not {_described(source)}"
         )
     channels = channels_of(routes)
     if not channels:
@@ -264,3 +264,10 @@ def asyncapi_document(
     }
     prune_schemas(document)
     return document
+
+
+def _described(value: object) -> str:
+    """What ``value`` is, for an error message: its kind first, then its (short) repr."""
+    kind = "class" if isinstance(value, type) else f"{type(value).__name__} object"
+    shown = repr(value)
+    return f"a {kind}: {shown[:80]}{'...' if len(shown) > 80 else ''}"

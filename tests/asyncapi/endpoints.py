@@ -166,3 +166,7 @@ app = Starlette(
         Mount("/v1", routes=[WebSocketRoute("/chat", Chat), WebSocketRoute("/shop", Shop)]),
     ]
 )
+
+
+def cli_sample() -> None:
+    """Not an endpoint: what a wrong ``module:attribute`` reference may name."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,8 @@ def test_bad_reference_is_a_clear_error() -> None:
         ("tests.asyncapi.nowhere:Shop", "cannot import 'tests.asyncapi.nowhere'"),
         ("tests.asyncapi.endpoints:Catalog.Nope", "(missing: 'Nope')"),
         ("tests.asyncapi.endpoints:Size", "takes a WebSocketHandlingEndpoint subclass"),
+        ("tests.asyncapi.endpoints:Size", "tests.asyncapi.endpoints:Size: "),
+        ("tests.asyncapi.endpoints:cli_sample", "not a function object: <function cli_sample"),
         ("tests.asyncapi.endpoints:Shop", "needs path="),
     ],
 )
@@ -81,3 +84,32 @@ def test_output_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert '-      "address": "/shop",' in captured.out
     assert '+      "address": "/moved",' in captured.out
     assert "is out of date" in captured.err
+
+
+def test_version_is_printed() -> None:
+    from socketsundso import __version__
+
+    result = subprocess.run(
+        [sys.executable, "-m", "socketsundso", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, f"socketsundso {__version__}\n")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    read, write = os.pipe()
+    os.close(read)  # like `| head` that has read what it wanted and left
+    with subprocess.Popen(
+        [sys.executable, "-m", "socketsundso", "asyncapi", "tests.asyncapi.endpoints:app"],
+        cwd=ROOT,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        os.close(write)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert errors == ""
