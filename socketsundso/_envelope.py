@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn, Union
 from pydantic import AfterValidator, BaseModel, Field, TypeAdapter
 from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
+from ._core_schemas import schemas_in, validator_of
 from .models import RequestId, WebSocketEventMessage
 
 __all__ = [
@@ -100,34 +101,15 @@ def message_validator(models: Iterable[type[BaseModel]]) -> SchemaValidator:
             Annotated[WebSocketEventMessage[str], AfterValidator(_refuse_every_event)]
         )
     schema: dict[str, Any] = copy.deepcopy(dict(adapter.core_schema))
-    _keep_unknown_keys(schema, frozenset(models))
+    for inner in schemas_in(schema):
+        if inner["type"] == "model" and inner["cls"] in models:
+            inner["config"] = {**inner.get("config", {}), "extra_fields_behavior": "allow"}
+            inner["schema"]["extra_behavior"] = "allow"
     if schema["type"] == "definitions":  # keep the definitions at the top
         schema["schema"] = _with_probe(schema["schema"])
     else:
         schema = dict(_with_probe(schema))
-    # pydantic-core would reuse each complete model's own validator ("prebuilt") and
-    # ignore the changed schemas: while this one is built, the models look incomplete.
-    for model in models:
-        model.__pydantic_complete__ = False
-    try:
-        return SchemaValidator(schema)
-    finally:
-        for model in models:
-            model.__pydantic_complete__ = True
-
-
-def _keep_unknown_keys(schema: object, models: frozenset[type[BaseModel]]) -> None:
-    """Let the schemas of ``models`` (not of other models) in ``schema`` keep unknown keys."""
-    if isinstance(schema, dict):
-        if schema.get("type") == "model" and schema.get("cls") in models:
-            schema["config"] = {**schema.get("config", {}), "extra_fields_behavior": "allow"}
-            schema["schema"]["extra_behavior"] = "allow"
-        for key, value in schema.items():
-            if key not in ("metadata", "serialization", "cls"):
-                _keep_unknown_keys(value, models)
-    elif isinstance(schema, list):
-        for item in schema:
-            _keep_unknown_keys(item, models)
+    return validator_of(schema, models)
 
 
 def _with_probe(schema: Any) -> core_schema.CoreSchema:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, PydanticUserError, create_model
-from pydantic_core import SchemaValidator
 
+from ._core_schemas import schemas_in, validator_of
 from .models import DefaultResponse, HandlerMessage
 
 #: The warning pydantic gives for a field named like a BaseModel attribute.
@@ -125,34 +125,14 @@ def stop_sequences_at_first_error(model: type[BaseModel]) -> None:
     pydantic models the handler takes keep those models' own behaviour.
     """
     schema = copy.deepcopy(model.__pydantic_core_schema__)
-    if not _mark_fail_fast(schema):
+    sequences = [inner for inner in schemas_in(schema) if inner["type"] in _SEQUENCE_SCHEMAS]
+    if not sequences:
         return
-    # pydantic-core reuses a complete model's own validator for a schema naming the
-    # model ("prebuilt"): while this one is built, the model must not look complete.
-    model.__pydantic_complete__ = False
-    try:
-        validator = SchemaValidator(schema)
-    finally:
-        model.__pydantic_complete__ = True
+    for sequence in sequences:
+        sequence["fail_fast"] = True
+    validator = validator_of(schema, [model])
     model.__pydantic_core_schema__ = schema
     model.__pydantic_validator__ = validator
-
-
-def _mark_fail_fast(schema: object) -> bool:
-    """Set ``fail_fast`` on every sequence schema in ``schema``; say whether there was one."""
-    marked = False
-    if isinstance(schema, dict):
-        kind = schema.get("type")
-        if isinstance(kind, str) and kind in _SEQUENCE_SCHEMAS:
-            schema["fail_fast"] = True
-            marked = True
-        for key, value in schema.items():
-            if key not in ("metadata", "serialization"):
-                marked = _mark_fail_fast(value) or marked
-    elif isinstance(schema, list):
-        for item in schema:
-            marked = _mark_fail_fast(item) or marked
-    return marked
 
 
 def build_response_model(event: str, response_model: type[BaseModel] | None) -> type[BaseModel]:
