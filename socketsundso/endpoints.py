@@ -381,16 +381,18 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                     self.websocket.client_state = WebSocketState.DISCONNECTED
                     return _close_code_of(message)
                 continue
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
             if bucket is not None and not bucket.take():
                 if bucket.abusive:
                     await self._close(status.WS_1008_POLICY_VIOLATION, "rate limit exceeded")
                     return status.WS_1008_POLICY_VIOLATION
-                await self._reject(MessageError.rate_limited(bucket.limit.per_second), message)
+                error = MessageError.rate_limited(bucket.limit.per_second)
+                error.request_id = request_id_of(data)
+                await self.send_exception(error)
                 continue
-            data = message.get("text")
-            if data is None:
-                data = message.get("bytes") or b""
-            if len(data) > size_in_doubt and await self._reject_if_too_large(data, message):
+            if len(data) > size_in_doubt and await self._reject_if_too_large(data):
                 continue
             try:
                 event_message = validate_json(data)
@@ -452,13 +454,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             error.request_id = event_message.id
             await self.send_exception(error)
 
-    async def _reject(self, error: MessageError, message: Message) -> None:
-        """Answer a frame refused before validation, echoing its request id if it has one."""
-        data = message.get("text")
-        error.request_id = request_id_of(message.get("bytes") or b"" if data is None else data)
-        await self.send_exception(error)
-
-    async def _reject_if_too_large(self, data: str | bytes, message: Message) -> bool:
+    async def _reject_if_too_large(self, data: str | bytes) -> bool:
         """Answer ``message_too_large`` for a frame over ``max_message_size``; say if it was."""
         size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
         if size <= self.max_message_size:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import keyword
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, overload
 
@@ -220,8 +219,6 @@ def argument_passer(
     parameters = list(inspect.signature(method).parameters.values())[1 if takes_endpoint else 0 :]
     arguments = ["endpoint"] if takes_endpoint else []
     for parameter in parameters:
-        if not parameter.name.isidentifier() or keyword.iskeyword(parameter.name):
-            raise TypeError(f"Parameter name {parameter.name!r} of {method!r} is not an identifier")
         value = f"fields[{parameter.name!r}]"
         if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
             arguments.append(value)
