@@ -15,6 +15,7 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
 import pytest
@@ -296,6 +297,7 @@ class Blocking(WebSocketHandlingEndpoint):
     handler_timeout = 0.3
     sync_handler_threads = 4
     lock = threading.Lock()
+    release = threading.Event()
     running = 0
     most = 0
     finished = 0
@@ -306,7 +308,7 @@ class Blocking(WebSocketHandlingEndpoint):
         with Blocking.lock:
             Blocking.running += 1
             Blocking.most = max(Blocking.most, Blocking.running)
-        time.sleep(seconds)
+        Blocking.release.wait(seconds)  # a sleep the test can cut short
         with Blocking.lock:
             Blocking.running -= 1
             Blocking.finished += 1
@@ -329,21 +331,38 @@ def _blocking_app() -> Any:
     return Starlette(routes=[WebSocketRoute("/ws", Blocking), Route("/health", health)])
 
 
-def _reset_blocking() -> None:
+@pytest.fixture
+def blocking() -> Iterator[None]:
+    """Fresh counters for ``Blocking``; its threads released and gone when the test ends.
+
+    Abandoned threads outlive their connection: left running, they would count in the
+    next test's figures.
+    """
+    Blocking.release.clear()
     Blocking.running = Blocking.most = Blocking.finished = 0
+    yield
+    Blocking.release.set()
+    _wait_until_none_running()
+
+
+def _wait_until_none_running() -> None:
+    deadline = time.monotonic() + 10
+    while Blocking.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert Blocking.running == 0, "a blocked sync handler never returned"
 
 
 @pytest.mark.anyio
+@pytest.mark.usefixtures("blocking")
 async def test_slow_sync_handlers_never_take_the_threads_of_the_rest_of_the_app() -> None:
     import urllib.request
 
-    _reset_blocking()
     with serve(_blocking_app()) as url:
         http = url.replace("ws://", "http://") + "/health"
         clients = [await connect(f"{url}/ws").__aenter__() for _ in range(45)]
         try:
             for client in clients:
-                await client.send('{"type": "block", "seconds": 1.0}')
+                await client.send('{"type": "block", "seconds": 30}')  # until released
             await asyncio.sleep(0.2)  # every handler is running or waiting for a thread
             with urllib.request.urlopen(http, timeout=10) as response:  # noqa: ASYNC210
                 health = response.read().decode()
@@ -357,11 +376,11 @@ async def test_slow_sync_handlers_never_take_the_threads_of_the_rest_of_the_app(
 
 
 @pytest.mark.anyio
+@pytest.mark.usefixtures("blocking")
 async def test_a_sync_handler_past_its_timeout_is_answered_at_the_limit() -> None:
-    _reset_blocking()
     with serve(_blocking_app()) as url:
         async with connect(f"{url}/ws") as ws:
-            await ws.send('{"type": "block", "seconds": 3, "id": 9}')
+            await ws.send('{"type": "block", "seconds": 30, "id": 9}')  # until released
             answer = json.loads(await ws.recv())
             finished_when_answered = Blocking.finished
             await ws.send('{"type": "ping"}')
@@ -372,18 +391,19 @@ async def test_a_sync_handler_past_its_timeout_is_answered_at_the_limit() -> Non
 
 
 @pytest.mark.anyio
+@pytest.mark.usefixtures("blocking")
 async def test_an_abandoned_sync_handler_keeps_its_thread_until_it_returns() -> None:
     class One(Blocking):
         sync_handler_threads = 1
 
-    _reset_blocking()
     with serve(app_of(One)) as url:
         async with connect(f"{url}/ws") as ws:
-            await ws.send('{"type": "block", "seconds": 1.0}')
+            await ws.send('{"type": "block", "seconds": 30}')  # until released
             first = json.loads(await ws.recv())
             await ws.send('{"type": "block", "seconds": 0}')  # waits for the one thread
             second = json.loads(await ws.recv())
-            await asyncio.sleep(1.0)
+            Blocking.release.set()  # the abandoned thread returns, giving its token back
+            await asyncio.to_thread(_wait_until_none_running)
             await ws.send('{"type": "block", "seconds": 0}')
             third = json.loads(await ws.recv())
     assert [e["type"] for e in first["errors"]] == ["handler_timeout"]
