@@ -25,6 +25,25 @@ class Chat(Presence):
     async def speak(self, text: str) -> None: ...
 """
 
+#: A plain mixin with a handler, and a Chat that uses it (mixins.py, chat.py).
+MIXINS = """
+from socketsundso import on_event
+
+class Pinging:
+    @on_event
+    async def on_ping(self) -> None: ...
+"""
+
+CHAT_WITH_MIXIN = """
+from socketsundso import on_event
+from base import Presence
+from mixins import Pinging
+
+class Chat(Pinging, Presence):
+    @on_event("say")
+    async def speak(self, text: str) -> None: ...
+"""
+
 #: The module that asserts: it has ``reveal_type``, so mypy re-checks it on every run.
 USE = """
 from chat import Chat

@@ -12,7 +12,7 @@ import pytest
 
 from mypy_plugin.guard import DEBUG_VARIABLE
 
-from .support import CHAT, Project, expected
+from .support import CHAT, CHAT_WITH_MIXIN, MIXINS, Project, expected
 
 #: Seconds one dmypy command may take (a cold start imports pydantic and Starlette).
 TIMEOUT = 180
@@ -92,25 +92,6 @@ def test_the_daemon_follows_a_handler_parameter_change(
         'session.py:6: error: Argument "text" to "send_event" of "EventSession" has '
         'incompatible type "str"; expected "bytes"  [arg-type]',
     ]
-
-
-MIXINS = """
-from socketsundso import on_event
-
-class Pinging:
-    @on_event
-    async def on_ping(self) -> None: ...
-"""
-
-CHAT_WITH_MIXIN = """
-from socketsundso import on_event
-from base import Presence
-from mixins import Pinging
-
-class Chat(Pinging, Presence):
-    @on_event("say")
-    async def speak(self, text: str) -> None: ...
-"""
 
 
 def test_the_daemon_follows_an_edit_of_a_mixin(daemon: tuple[Project, list[str]]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from mypy_plugin.guard import DEBUG_VARIABLE
 
-from .support import Project, expected
+from .support import CHAT_WITH_MIXIN, MIXINS, Project, expected
 
 
 @pytest.fixture
@@ -85,25 +85,6 @@ def test_send_event_reads_a_cached_handler(project: Project) -> None:
 
 def test_send_event_is_checked_by_parallel_workers_on_a_cold_cache(project: Project) -> None:
     assert project.check("--num-workers", "4") == expected("join", "say")
-
-
-MIXINS = """
-from socketsundso import on_event
-
-class Pinging:
-    @on_event
-    async def on_ping(self) -> None: ...
-"""
-
-CHAT_WITH_MIXIN = """
-from socketsundso import on_event
-from base import Presence
-from mixins import Pinging
-
-class Chat(Pinging, Presence):
-    @on_event("say")
-    async def speak(self, text: str) -> None: ...
-"""
 
 
 def test_a_cached_mixin_gives_its_handlers(project: Project) -> None:
