@@ -9,9 +9,10 @@ bar for the lifecycle of a connection. ``uvicorn connection_systems:APP`` serves
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
+from runtime_systems import EchoMessage
 from starlette.endpoints import WebSocketEndpoint
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
@@ -59,17 +60,6 @@ def socketsundso_app(handlers: int) -> Any:
         await endpoint(scope, receive, send)
 
     return app
-
-
-class EchoMessage(BaseModel):
-    """The hand-written endpoint's model of the echo message (unknown fields rejected)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["echo"]
-    text: str
-    n: int
-    tags: list[str]
 
 
 class HandwrittenEcho(WebSocketEndpoint):

@@ -48,7 +48,7 @@ from connection_systems import (
     handwritten_app,
     socketsundso_app,
 )
-from runtime_harness import _CONNECT, _DISCONNECT, _SCOPE, FRAME, check_app
+from runtime_harness import _CONNECT, _SCOPE, FRAME, check_app, run_connection
 
 BENCH = Path(__file__).resolve().parent
 SYSTEMS: dict[str, Callable[[], Any]] = {
@@ -62,20 +62,7 @@ MEASUREMENTS = ("lifecycle", "memory", "storm", "startup")
 
 def _one_connection(loop: asyncio.AbstractEventLoop, app: Any) -> int:
     """Serve one connection: connect, one echo frame, disconnect; return the sends made."""
-    next_message = iter(
-        [_CONNECT, {"type": "websocket.receive", "text": FRAME}, _DISCONNECT]
-    ).__next__
-    sent = 0
-
-    async def receive() -> dict[str, Any]:
-        return next_message()
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal sent
-        sent += 1
-
-    loop.run_until_complete(app(dict(_SCOPE), receive, send))
-    return sent
+    return run_connection(loop, app, 1)
 
 
 def lifecycle(loop: asyncio.AbstractEventLoop, connections: int, rounds: int) -> dict[str, Any]:
