@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Collection, Generator, Mapping
@@ -22,9 +23,20 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from ._envelope import message_validator, request_id_of, take_rejected_id
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
+from .groups import Groups, MemoryGroups, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
 from .limits import RateLimit, TokenBucket
 from .models import WebSocketEventMessage
+from .outgoing import (
+    DEFAULT_SEND_QUEUE_POLICY,
+    DEFAULT_SEND_QUEUE_SIZE,
+    DEFAULT_SEND_TIMEOUT,
+    SLOW_CONSUMER_CLOSE,
+    Outbox,
+    OutgoingCounters,
+    SendQueuePolicy,
+    check_send_settings,
+)
 
 __all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
 
@@ -38,6 +50,8 @@ _CONNECTED = WebSocketState.CONNECTED
 _CLOSE_CODE_WAIT = 1.0
 #: Seconds a cancelled connection (a server's shutdown) waits for the close the server queued.
 _CANCELLED_CLOSE_WAIT = 0.1
+#: Seconds a connection given up on as a slow client waits for its close frame to be taken.
+_SLOW_CLOSE_WAIT = 0.5
 
 
 def _close_code_of(message: Message) -> int:
@@ -120,6 +134,16 @@ class HandlingEndpointMeta(type):
         handlers.update(own)
         _check_allowed_origins(name, getattr(cls, "allowed_origins", None))
         _check_sync_handler_threads(name, getattr(cls, "sync_handler_threads", 1))
+        _check_send_settings(cls)
+        if "groups" in namespace:
+            _check_groups(name, namespace["groups"])
+        elif getattr(cls, "_default_groups", True):
+            # A hub of its own, unless a base class chose one (which it then shares).
+            install(cls, "groups", MemoryGroups())
+            install(cls, "_default_groups", True)
+        if "groups" in namespace:
+            install(cls, "_default_groups", False)
+        install(cls, "outgoing_counters", OutgoingCounters())
         install(cls, "_own_events", frozenset(own))
         cls._set_handlers(handlers)
         cls._build_validators()
@@ -133,7 +157,12 @@ class HandlingEndpointMeta(type):
             _check_allowed_origins(cls.__name__, value)
         if name == "sync_handler_threads":
             _check_sync_handler_threads(cls.__name__, value)
+        if name == "groups":
+            _check_groups(cls.__name__, value)
+            super().__setattr__("_default_groups", False)
         super().__setattr__(name, value)
+        if name in _SEND_SETTINGS:
+            _check_send_settings(cls)
 
     def _set_handlers(cls, table: dict[str, Handler]) -> None:
         """Make ``table`` this class's handlers; its validators are rebuilt when next read."""
@@ -187,6 +216,28 @@ def _check_sync_handler_threads(class_name: str, threads: object) -> None:
         )
 
 
+_SEND_SETTINGS = frozenset({"send_queue_size", "send_queue_policy", "send_timeout"})
+
+
+def _check_send_settings(cls: type) -> None:
+    check_send_settings(
+        cls.__name__,
+        getattr(cls, "send_queue_size", DEFAULT_SEND_QUEUE_SIZE),
+        getattr(cls, "send_queue_policy", DEFAULT_SEND_QUEUE_POLICY),
+        getattr(cls, "send_timeout", DEFAULT_SEND_TIMEOUT),
+    )
+
+
+def _check_groups(class_name: str, groups: object) -> None:
+    """Refuse a ``groups`` that isn't a hub (``MemoryGroups()``, ``RedisGroups(url)``)."""
+    if not isinstance(groups, Groups):
+        hint = " (an instance, not the class)" if isinstance(groups, type) else ""
+        raise TypeError(
+            f"{class_name}.groups must be a socketsundso.groups hub such as MemoryGroups() or "
+            f"RedisGroups(url){hint}, not {groups!r}"
+        )
+
+
 def _checked_handlers(cls: type, value: object) -> dict[str, Handler]:
     """``value`` as a class's handlers dict, or a ``TypeError`` naming what is wrong."""
     if not isinstance(value, Mapping):
@@ -201,6 +252,17 @@ def _checked_handlers(cls: type, value: object) -> dict[str, Handler]:
                 f"not {handler!r}"
             )
     return dict(value)
+
+
+def _json_text(message: Any) -> str:
+    """``message`` as one JSON text, by pydantic's serializer (models by alias)."""
+    # A model's own serializer: model_dump_json() without its Python-level argument
+    # handling, found without isinstance(), which pydantic's metaclass makes costly
+    # (and read off the instance: on the class, the metaclass slows the lookup too).
+    try:
+        return message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[no-any-return]
+    except AttributeError:  # not a model (a dict, a dataclass, ...)
+        return to_json(message, by_alias=True).decode()
 
 
 def _event_message_model(cls: type) -> type[WebSocketEventMessage[Any]]:
@@ -260,8 +322,29 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     (which sync routes and ``FileResponse`` use): a slow sync handler can't starve the
     rest of the application. Each class (a subclass too) has its own count.
     """
+    groups: ClassVar[Groups]
+    """Where this class's groups live (``join``, ``leave``, ``broadcast``).
+
+    By default a ``MemoryGroups()`` of the class's own (a subclass gets another): groups
+    within this process. ``RedisGroups(url)`` reaches every worker process sharing the
+    Redis server. A hub set on a class is shared by its subclasses.
+    """
+    send_queue_size: ClassVar[int] = DEFAULT_SEND_QUEUE_SIZE
+    """Broadcast messages one connection may have queued before ``send_queue_policy`` acts."""
+    send_queue_policy: ClassVar[SendQueuePolicy] = DEFAULT_SEND_QUEUE_POLICY
+    """What a broadcast does to a connection whose queue is full: ``"close"`` it with 1013
+    Try Again Later, or ``"drop_oldest"`` queued message. Logged once per connection, and
+    counted in ``outgoing_counters``."""
+    send_timeout: ClassVar[float] = DEFAULT_SEND_TIMEOUT
+    """Seconds a client's socket may accept nothing before the connection is given up
+    (closed with 1013, its groups left, ``on_disconnect`` called, its task ended)."""
+    outgoing_counters: ClassVar[OutgoingCounters]
+    """Drops and slow-client closes of this class's connections in this process."""
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
+    _default_groups: ClassVar[bool] = True
+    _task: asyncio.Task[Any] | None = None
+    _cancelled_by_outbox = False
     _handler_table: dict[str, Handler]
     _message_validator: ClassVar[SchemaValidator]
 
@@ -275,6 +358,17 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         self.receive = receive
         self.send = send
         self.websocket = WebSocket(scope, receive=receive, send=send)
+        cls = type(self)
+        self._outbox = Outbox(
+            send,
+            name=cls.__qualname__,
+            hub=cls.groups,
+            size=cls.send_queue_size,
+            policy=cls.send_queue_policy,
+            timeout=cls.send_timeout,
+            counters=cls.outgoing_counters,
+            on_give_up=self._give_up,
+        )
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
@@ -329,32 +423,71 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         handler closes with its code; any other exception is logged and closes with
         1011, and the client is told nothing about it.
         """
-        websocket = self.websocket
         if not self._origin_allowed():
-            await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+            await self.websocket.close(code=status.WS_1008_POLICY_VIOLATION)
             return
+        outbox = self._outbox
+        self._task = asyncio.current_task()
+        outbox.watch()
         close_code = status.WS_1000_NORMAL_CLOSURE
+        try:
+            try:
+                close_code = await self._run()
+            except asyncio.CancelledError:
+                if not self._given_up():
+                    close_code = await self._close_code_after_cancel()
+                    raise
+            if outbox.gave_up:
+                # A slow client, given up on by its outgoing path: close, briefly, and end.
+                close_code = SLOW_CONSUMER_CLOSE
+                with anyio.move_on_after(_SLOW_CLOSE_WAIT):
+                    await self._close(close_code, outbox.end_reason)
+                self.websocket.application_state = WebSocketState.DISCONNECTED
+        finally:
+            outbox.close(close_code)  # before on_disconnect: nothing can cancel us after this
+            await self.on_disconnect(close_code)
+
+    async def _run(self) -> int:
+        """``on_connect`` and the message loop; return the close code however they end."""
+        websocket = self.websocket
         try:
             await self.on_connect()
             if websocket.application_state is WebSocketState.DISCONNECTED:
-                return
-            close_code = await self._message_loop()
+                return status.WS_1000_NORMAL_CLOSURE
+            return await self._message_loop()
         except WebSocketDisconnect as exc:
+            if self._outbox.gave_up:  # while sending: dispatch() closes
+                return SLOW_CONSUMER_CLOSE
             if not self._disconnected():
                 # A send to some other connection failed: a bug of the handler, not ours.
-                close_code = await self._fail()
-            else:
-                close_code = await self._client_close_code(exc.code)
+                return await self._fail()
+            return await self._client_close_code(exc.code)
         except WebSocketException as exc:
-            close_code = exc.code
             await self._close(exc.code, exc.reason)
+            return exc.code
         except Exception:
-            close_code = await self._fail()
-        except anyio.get_cancelled_exc_class():
-            close_code = await self._close_code_after_cancel()
-            raise
-        finally:
-            await self.on_disconnect(close_code)
+            return await self._fail()
+
+    def _give_up(self) -> None:
+        """The outgoing path gave this connection up (a slow client): end its task.
+
+        From another task (the watchdog, a broadcaster), by cancelling the connection's
+        task; from the connection's own task, its message loop sees it after the message.
+        """
+        task = self._task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            self._cancelled_by_outbox = True
+            task.cancel()
+
+    def _given_up(self) -> bool:
+        """Whether the cancellation being handled is the outgoing path's, and only that."""
+        task = self._task
+        if not self._cancelled_by_outbox or task is None:
+            return False
+        self._cancelled_by_outbox = False
+        # Python 3.10 can't tell another cancellation from ours: the connection ends anyway.
+        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
+        return uncancel is None or uncancel() == 0
 
     async def _message_loop(self) -> int:
         """Receive and handle messages until the client leaves; return the close code.
@@ -368,6 +501,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         receive = self.receive if self.idle_timeout is None else self._receive_or_idle
         validate_json = self._message_validator.validate_json
         on_receive = self.on_receive
+        outbox = self._outbox
         handler_timeout = self.handler_timeout
         bucket = TokenBucket(self.rate_limit) if self.rate_limit is not None else None
         # A str of n code points is n to 4n bytes of UTF-8: measure only when in doubt.
@@ -408,11 +542,15 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 continue
             if handler_timeout is not None:
                 await self._handle_with_timeout(event_message, handler_timeout)
+                if outbox.gave_up:
+                    return SLOW_CONSUMER_CLOSE
                 continue
             try:
                 await on_receive(event_message)
             except _CLIENT_ERRORS as exc:
                 await self._answer_error(exc, event_message)
+            if outbox.gave_up:  # by a broadcast of this connection's own handler
+                return SLOW_CONSUMER_CLOSE
 
     async def _receive_or_idle(self) -> Message:
         """The next ASGI message; after ``idle_timeout`` seconds without one, close (1000)."""
@@ -560,24 +698,61 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         Models are dumped by alias; anything else pydantic can serialize (dicts,
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
-        # A model's own serializer: model_dump_json() without its Python-level argument
-        # handling, found without isinstance(), which pydantic's metaclass makes costly
-        # (and read off the instance: on the class, the metaclass slows the lookup too).
-        try:
-            text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
-        except AttributeError:  # not a model (a dict, a dataclass, ...)
-            text = to_json(response, by_alias=True).decode()
-        message = {"type": "websocket.send", "text": text}
+        message = {"type": "websocket.send", "text": _json_text(response)}
         websocket = self.websocket
         if websocket.application_state is not _CONNECTED:
             await websocket.send(message)  # raises just as Starlette does
             return
-        # What WebSocket.send does for a connected socket, without its per-call dispatch.
+        # What WebSocket.send does for a connected socket, without its per-call dispatch,
+        # in order with the broadcasts queued for this connection.
         try:
-            await self.send(message)
+            await self._outbox.send(message)
         except OSError:
             websocket.application_state = WebSocketState.DISCONNECTED
             raise WebSocketDisconnect(code=status.WS_1006_ABNORMAL_CLOSURE) from None
+
+    async def join(self, group: str) -> None:
+        """Make this connection a member of ``group`` of this class's ``groups`` hub.
+
+        From a handler or ``on_connect`` (after the connection is accepted). Joining a
+        group twice is joining it once. The connection leaves every group when it ends,
+        however it ends.
+        """
+        outbox = self._outbox
+        if self.websocket.application_state is not _CONNECTED or outbox.end_code is not None:
+            raise RuntimeError(
+                f"{type(self).__qualname__}.join({group!r}): the connection is not open "
+                "(join from a handler, or from on_connect after accepting)"
+            )
+        await outbox.hub.join(group, outbox)
+        outbox.groups.add(group)
+
+    async def leave(self, group: str) -> None:
+        """Stop being a member of ``group``; leaving a group one isn't in does nothing."""
+        outbox = self._outbox
+        if group in outbox.groups:
+            outbox.groups.discard(group)
+            await outbox.hub.leave(group, outbox)
+
+    @property
+    def joined_groups(self) -> frozenset[str]:
+        """The groups this connection is a member of."""
+        return frozenset(self._outbox.groups)
+
+    @classmethod
+    async def broadcast(cls, group: str, message: Any) -> None:
+        """Send ``message`` to every member of ``group``, on every worker the hub reaches.
+
+        ``message`` is what ``send_json`` takes (a model, a dict, ...); it is serialized
+        once, whatever the number of members. The call never waits for a member's
+        socket: each member's outgoing queue gets the text (see ``send_queue_size``).
+        Works from a handler (``self.broadcast(...)``) and outside any connection (an
+        HTTP route, a background task). When the hub can't reach other workers it
+        raises ``socketsundso.groups.BroadcastUnavailable`` (from a handler, the client
+        gets a ``broadcast_unavailable`` error reply); members in this process got the
+        message all the same.
+        """
+        await cls.groups.broadcast(check_group_name(group), _json_text(message))
 
     async def send_exception(self, exc: Exception) -> None:
         """Tell the client about ``exc`` as ``{"errors": [...]}``, via ``send_json``.

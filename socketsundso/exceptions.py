@@ -18,6 +18,7 @@ __all__ = [
     "MAX_ERRORS_LISTED",
     "MAX_ERROR_ENTRIES",
     "MAX_MESSAGE_LENGTH",
+    "BroadcastUnavailable",
     "ErrorEntry",
     "InvalidMessage",
     "MessageError",
@@ -96,6 +97,30 @@ class MessageError(Exception):
                 }
             ]
         )
+
+
+class BroadcastUnavailable(MessageError):
+    """A broadcast could not reach the other worker processes: the broker is unreachable.
+
+    The members in this process got the message; those of other processes did not.
+    Raised by ``Endpoint.broadcast`` outside a connection; from a handler, the client
+    gets it as a ``broadcast_unavailable`` error reply and the connection goes on.
+    """
+
+    def __init__(self, group: str) -> None:
+        super().__init__(
+            [
+                {
+                    "type": "broadcast_unavailable",
+                    "loc": [],
+                    "msg": "The message could not be broadcast to every server; try again later",
+                }
+            ]
+        )
+        self.group = group
+
+    def __str__(self) -> str:
+        return f"broadcast to group {self.group[:64]!r} could not reach the broker"
 
 
 class InvalidMessage(MessageError):

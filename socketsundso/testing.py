@@ -329,9 +329,9 @@ class AsyncEventSession(Generic[EndpointT]):
     Made by ``async with AsyncEventSession.connect(Chat) as chat:``. The ASGI app runs
     as a task of the test's own event loop, with no thread and no socket: what the test
     sends is the app's ``receive``, what the app sends lands in this session's inbox.
-    So it works in any anyio test (asyncio or trio), shares the loop with whatever else
-    the test runs, and a timeout can't lose a message: a ``receive_*`` call that gives
-    up leaves the inbox as it was.
+    So it works in any anyio test on asyncio (the endpoint's outgoing path needs
+    asyncio), shares the loop with whatever else the test runs, and a timeout can't
+    lose a message: a ``receive_*`` call that gives up leaves the inbox as it was.
 
     Same methods as ``EventSession``, as coroutines.
     """

@@ -1,0 +1,388 @@
+"""The outgoing path of a connection: one bounded queue, one writer, and a send timeout.
+
+Everything an endpoint sends goes through its connection's ``Outbox``:
+
+- A send from the connection's own code (a reply, ``send_json``, ``emit``) goes straight
+  to the socket while nothing is queued, which is the common case and costs two counter
+  increments. While a writer is busy it waits its turn in the queue, so replies and
+  broadcasts reach the client in the order they were made.
+- A broadcast (``deliver``) never waits: it appends the serialized message to the
+  queue and, if no writer runs, starts one. The writer sends everything queued and
+  then ends; a connection nobody broadcasts to never has a writer task.
+- The queue holds at most ``send_queue_size`` broadcast messages. When a broadcast
+  finds it full, the connection is closed with 1013 (``"close"``, the default policy)
+  or its oldest queued message is dropped (``"drop_oldest"``). Either is logged once
+  per connection and counted in the class's ``OutgoingCounters``.
+- A connection whose socket accepts nothing for ``send_timeout`` seconds is given up
+  (1013): one watchdog task per event loop samples each connection's send counters, so
+  no send pays for a timer.
+
+Sends also yield to the event loop every ``YIELD_EVERY`` messages: a socket that is
+always ready to write never makes an ``await`` suspend, and a handler streaming
+thousands of messages would otherwise keep every other connection waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from starlette import status
+from starlette.types import Send
+from starlette.websockets import WebSocketDisconnect
+
+from .groups import Groups
+
+__all__ = [
+    "DEFAULT_SEND_QUEUE_POLICY",
+    "DEFAULT_SEND_QUEUE_SIZE",
+    "DEFAULT_SEND_TIMEOUT",
+    "YIELD_EVERY",
+    "Outbox",
+    "OutgoingCounters",
+    "SendQueuePolicy",
+    "check_send_settings",
+]
+
+logger = logging.getLogger("socketsundso")
+
+SendQueuePolicy: TypeAlias = Literal["close", "drop_oldest"]
+"""What a broadcast does to a connection whose queue is full: close it (1013) or drop its
+oldest queued message."""
+
+DEFAULT_SEND_QUEUE_SIZE = 1024
+"""Default ``send_queue_size``: messages queued for one connection before its policy acts."""
+DEFAULT_SEND_QUEUE_POLICY: SendQueuePolicy = "close"
+"""Default ``send_queue_policy``: a client that can't keep up is told to come back later."""
+DEFAULT_SEND_TIMEOUT = 5.0
+"""Default ``send_timeout``: seconds a socket may accept nothing before it is given up."""
+YIELD_EVERY = 32
+"""Sends in a row after which a sender yields to the event loop once."""
+
+#: The close code of a connection given up on: 1013 Try Again Later.
+SLOW_CONSUMER_CLOSE = status.WS_1013_TRY_AGAIN_LATER
+
+_POLICIES = ("close", "drop_oldest")
+
+
+@dataclass(slots=True)
+class OutgoingCounters:
+    """What slow clients cost one endpoint class in this process, since it started.
+
+    Read them as ``Endpoint.outgoing_counters`` (each class, a subclass too, has its
+    own): ``dropped`` messages (``drop_oldest``), connections closed for a full queue
+    (``closed_queue_full``) or a socket that accepted nothing for ``send_timeout``
+    (``closed_send_timeout``), and the longest queue any connection had
+    (``peak_queue_length``), which tells how close healthy clients come to the limit.
+    """
+
+    dropped: int = 0
+    closed_queue_full: int = 0
+    closed_send_timeout: int = 0
+    peak_queue_length: int = 0
+
+
+def check_send_settings(class_name: str, size: object, policy: object, timeout: object) -> None:
+    """Refuse outgoing-queue settings that can't work, with a ``TypeError`` naming them."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise TypeError(f"{class_name}.send_queue_size must be a positive int, not {size!r}")
+    if policy not in _POLICIES:
+        raise TypeError(
+            f"{class_name}.send_queue_policy must be 'close' or 'drop_oldest', not {policy!r}"
+        )
+    if (
+        not isinstance(timeout, (int, float))
+        or isinstance(timeout, bool)
+        or not 0 < timeout < math.inf
+    ):
+        raise TypeError(
+            f"{class_name}.send_timeout must be a positive number of seconds, not {timeout!r}"
+        )
+
+
+#: One queued item: a broadcast's text, or a send of the connection's own that waits
+#: its turn (its text and the future that wakes the sender once it went out).
+_Item: TypeAlias = "str | tuple[str, asyncio.Future[None]]"
+
+
+class Outbox:
+    """One connection's outgoing path (see the module's docstring); the ``Member`` hubs see.
+
+    ``end_code`` is ``None`` while the connection may send; once set (by ``close`` when
+    the connection ends, or by a slow client's ``give_up``), deliveries are ignored and
+    sends raise ``WebSocketDisconnect``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_on_give_up",
+        "_send",
+        "counters",
+        "direct",
+        "done",
+        "dropped",
+        "end_code",
+        "end_reason",
+        "gave_up",
+        "groups",
+        "hub",
+        "name",
+        "policy",
+        "queue",
+        "sampled_done",
+        "sampled_started",
+        "size",
+        "started",
+        "stuck_for",
+        "timeout",
+        "unyielded",
+        "writer",
+    )
+
+    def __init__(
+        self,
+        send: Send,
+        *,
+        name: str,
+        hub: Groups,
+        size: int,
+        policy: SendQueuePolicy,
+        timeout: float,
+        counters: OutgoingCounters,
+        on_give_up: Callable[[], Any],
+    ) -> None:
+        self._send = send
+        self.name = name
+        self.hub = hub
+        self.size = size
+        self.policy = policy
+        self.timeout = timeout
+        self.counters = counters
+        self._on_give_up = on_give_up
+        self.queue: deque[_Item] | None = None
+        self.writer: asyncio.Task[None] | None = None
+        #: A send of the connection's own is under way (no writer may start meanwhile).
+        self.direct = False
+        #: Sends begun and finished, for the watchdog: equal while nothing is being sent.
+        self.started = 0
+        self.done = 0
+        self.sampled_started = -1
+        self.sampled_done = -1
+        self.stuck_for = 0.0
+        self.unyielded = 0
+        self.dropped = 0
+        #: The groups this connection is a member of.
+        self.groups: set[str] = set()
+        self.end_code: int | None = None
+        self.end_reason = ""
+        #: The connection was given up on as a slow client (closed with 1013).
+        self.gave_up = False
+
+    # -- sends of the connection's own -------------------------------------------------
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Send one ASGI ``websocket.send`` message, in order with everything queued."""
+        if self.end_code is not None:
+            raise WebSocketDisconnect(self.end_code, self.end_reason)
+        if self.direct or self.writer is not None:
+            await self._wait_turn(message["text"])
+            return
+        self.direct = True
+        self.started += 1
+        try:
+            await self._send(message)
+        finally:
+            self.direct = False
+            self.done += 1
+        if self.queue:
+            self._start_writer()
+        self.unyielded += 1
+        if self.unyielded >= YIELD_EVERY:
+            self.unyielded = 0
+            await asyncio.sleep(0)
+
+    async def _wait_turn(self, text: str) -> None:
+        """Queue ``text`` behind what is queued already and wait until it was sent."""
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.queue is None:
+            self.queue = deque()
+        self.queue.append((text, sent))
+        if self.writer is None and not self.direct:
+            self._start_writer()
+        await sent
+
+    # -- broadcasts ----------------------------------------------------------------------
+
+    def deliver(self, text: str) -> None:
+        """Queue a broadcast's ``text``; never blocks (a full queue applies the policy)."""
+        if self.end_code is not None:
+            return
+        queue = self.queue
+        if queue is None:
+            queue = self.queue = deque()
+        elif len(queue) >= self.size:
+            if self.policy == "close":
+                self.counters.closed_queue_full += 1
+                self.give_up(
+                    "send queue full",
+                    f"its send queue reached send_queue_size={self.size} messages",
+                )
+                return
+            self._drop_oldest(queue)
+        queue.append(text)
+        self.counters.peak_queue_length = max(self.counters.peak_queue_length, len(queue))
+        if self.writer is None and not self.direct:
+            self._start_writer()
+
+    def _drop_oldest(self, queue: deque[_Item]) -> None:
+        item = queue.popleft()
+        if not isinstance(item, str) and not item[1].done():
+            item[1].set_result(None)  # the sender goes on: its message was dropped
+        self.dropped += 1
+        self.counters.dropped += 1
+        if self.dropped == 1:
+            logger.warning(
+                "%s: a client reads too slowly; its oldest queued message was dropped "
+                "(send_queue_size=%d); further drops of this connection are counted in "
+                "outgoing_counters, not logged",
+                self.name,
+                self.size,
+            )
+
+    def _start_writer(self) -> None:
+        self.writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        """Send everything queued, in order, then end (the next delivery starts another)."""
+        queue = self.queue
+        send = self._send
+        try:
+            while queue:
+                item = queue.popleft()
+                text = item if isinstance(item, str) else item[0]
+                self.started += 1
+                try:
+                    await send({"type": "websocket.send", "text": text})
+                finally:
+                    self.done += 1
+                if not isinstance(item, str) and not item[1].done():
+                    item[1].set_result(None)
+                self.unyielded += 1
+                if self.unyielded >= YIELD_EVERY:
+                    self.unyielded = 0
+                    await asyncio.sleep(0)
+        except Exception as exc:  # the socket failed: the connection's receive will tell
+            self._fail_waiting(exc)
+            self.end_code = status.WS_1006_ABNORMAL_CLOSURE
+            logger.debug("%s: sending a queued message failed", self.name, exc_info=True)
+        finally:
+            self.writer = None
+
+    def _fail_waiting(self, exc: BaseException) -> None:
+        """Wake the senders waiting in the queue with ``exc``; empty it."""
+        queue, self.queue = self.queue, None
+        for item in queue or ():
+            if not isinstance(item, str) and not item[1].done():
+                item[1].set_exception(exc)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def give_up(self, reason: str, why: str) -> None:
+        """End a connection whose client doesn't keep up: stop writing, leave its groups,
+        and have the connection closed with 1013 (``on_give_up`` cancels its task)."""
+        if self.end_code is not None:
+            return
+        logger.warning("%s: closing a connection with 1013 because %s", self.name, why)
+        self.end_code = SLOW_CONSUMER_CLOSE
+        self.end_reason = reason
+        self.gave_up = True
+        self._stop(WebSocketDisconnect(SLOW_CONSUMER_CLOSE, reason))
+        self._on_give_up()
+
+    def close(self, code: int) -> None:
+        """The connection ended with ``code``: stop writing and leave every group now."""
+        if self.end_code is None:
+            self.end_code = code
+        self._stop(WebSocketDisconnect(code))
+
+    def _stop(self, exc: WebSocketDisconnect) -> None:
+        _unwatch(self)
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+        self._fail_waiting(exc)
+        if self.groups:
+            self.hub.leave_all(self.groups, self)
+            self.groups = set()
+
+    # -- the watchdog's sampling ------------------------------------------------------------
+
+    def check(self, interval: float) -> None:
+        """Called by the watchdog every ``interval`` seconds: give up a send stuck too long."""
+        started, done = self.started, self.done
+        if started == done or started != self.sampled_started or done != self.sampled_done:
+            self.sampled_started, self.sampled_done = started, done
+            self.stuck_for = 0.0
+            return
+        self.stuck_for += interval
+        if self.stuck_for >= self.timeout:
+            self.counters.closed_send_timeout += 1
+            self.give_up(
+                "send timeout",
+                f"its socket accepted nothing for send_timeout={self.timeout:g} seconds",
+            )
+
+    def watch(self) -> None:
+        """Have this event loop's watchdog sample this outbox until it is closed."""
+        loop = asyncio.get_running_loop()
+        watchdog = _watchdogs.get(loop)
+        if watchdog is None:
+            watchdog = _watchdogs[loop] = _Watchdog(loop)
+        watchdog.watch(self)
+
+
+class _Watchdog:
+    """One task per event loop that samples the send counters of every open connection."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.outboxes: set[Outbox] = set()
+        self.interval = math.inf
+        self.task: asyncio.Task[None] | None = None
+
+    def watch(self, outbox: Outbox) -> None:
+        self.outboxes.add(outbox)
+        # Sampling four times per timeout gives a connection up between 1 and 1.25 times it.
+        interval = max(outbox.timeout / 4, 0.01)
+        self.interval = min(self.interval, interval)
+        if self.task is None:
+            self.task = self.loop.create_task(self._run(), name="socketsundso send watchdog")
+
+    async def _run(self) -> None:
+        try:
+            while self.outboxes:
+                await asyncio.sleep(self.interval)
+                for outbox in tuple(self.outboxes):
+                    outbox.check(self.interval)
+        finally:
+            self.task = None
+
+
+_watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _unwatch(outbox: Outbox) -> None:
+    try:
+        watchdog = _watchdogs.get(asyncio.get_running_loop())
+    except RuntimeError:  # no running loop: nothing watches it
+        return
+    if watchdog is not None:
+        watchdog.outboxes.discard(outbox)
