@@ -32,6 +32,7 @@ from .outgoing import (
     DEFAULT_SEND_QUEUE_SIZE,
     DEFAULT_SEND_TIMEOUT,
     SLOW_CONSUMER_CLOSE,
+    YIELD_EVERY,
     Outbox,
     OutgoingCounters,
     SendQueuePolicy,
@@ -345,6 +346,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     _default_groups: ClassVar[bool] = True
     _task: asyncio.Task[Any] | None = None
     _cancelled_by_outbox = False
+    _running = False
     _handler_table: dict[str, Handler]
     _message_validator: ClassVar[SchemaValidator]
 
@@ -431,12 +433,15 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         outbox.watch()
         close_code = status.WS_1000_NORMAL_CLOSURE
         try:
+            self._running = True
             try:
                 close_code = await self._run()
             except asyncio.CancelledError:
                 if not self._given_up():
                     close_code = await self._close_code_after_cancel()
                     raise
+            finally:
+                self._running = False
             if outbox.gave_up:
                 # A slow client, given up on by its outgoing path: close, briefly, and end.
                 close_code = SLOW_CONSUMER_CLOSE
@@ -456,9 +461,10 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 return status.WS_1000_NORMAL_CLOSURE
             return await self._message_loop()
         except WebSocketDisconnect as exc:
-            if self._outbox.gave_up:  # while sending: dispatch() closes
+            outbox = self._outbox
+            if outbox.gave_up:  # while sending: dispatch() closes
                 return SLOW_CONSUMER_CLOSE
-            if not self._disconnected():
+            if outbox.end_code is None and not self._disconnected():
                 # A send to some other connection failed: a bug of the handler, not ours.
                 return await self._fail()
             return await self._client_close_code(exc.code)
@@ -471,11 +477,14 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     def _give_up(self) -> None:
         """The outgoing path gave this connection up (a slow client): end its task.
 
-        From another task (the watchdog, a broadcaster), by cancelling the connection's
-        task; from the connection's own task, its message loop sees it after the message.
+        Soon, not now: the connection's own handler may be the broadcaster that found its
+        queue full, and a task can only be cancelled where it waits.
         """
+        asyncio.get_running_loop().call_soon(self._cancel_run)
+
+    def _cancel_run(self) -> None:
         task = self._task
-        if task is not None and not task.done() and task is not asyncio.current_task():
+        if self._running and task is not None and not task.done():
             self._cancelled_by_outbox = True
             task.cancel()
 
@@ -501,7 +510,6 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         receive = self.receive if self.idle_timeout is None else self._receive_or_idle
         validate_json = self._message_validator.validate_json
         on_receive = self.on_receive
-        outbox = self._outbox
         handler_timeout = self.handler_timeout
         bucket = TokenBucket(self.rate_limit) if self.rate_limit is not None else None
         # A str of n code points is n to 4n bytes of UTF-8: measure only when in doubt.
@@ -542,15 +550,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 continue
             if handler_timeout is not None:
                 await self._handle_with_timeout(event_message, handler_timeout)
-                if outbox.gave_up:
-                    return SLOW_CONSUMER_CLOSE
                 continue
             try:
                 await on_receive(event_message)
             except _CLIENT_ERRORS as exc:
                 await self._answer_error(exc, event_message)
-            if outbox.gave_up:  # by a broadcast of this connection's own handler
-                return SLOW_CONSUMER_CLOSE
 
     async def _receive_or_idle(self) -> Message:
         """The next ASGI message; after ``idle_timeout`` seconds without one, close (1000)."""
@@ -698,18 +702,36 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         Models are dumped by alias; anything else pydantic can serialize (dicts,
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
-        message = {"type": "websocket.send", "text": _json_text(response)}
+        # _json_text(), inline: this runs for every reply.
+        try:
+            text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
+        except AttributeError:  # not a model (a dict, a dataclass, ...)
+            text = to_json(response, by_alias=True).decode()
         websocket = self.websocket
         if websocket.application_state is not _CONNECTED:
-            await websocket.send(message)  # raises just as Starlette does
+            await websocket.send({"type": "websocket.send", "text": text})  # raises as Starlette
             return
-        # What WebSocket.send does for a connected socket, without its per-call dispatch,
-        # in order with the broadcasts queued for this connection.
+        outbox = self._outbox
+        if not outbox.free:
+            await outbox.send_in_turn(text)  # behind the broadcasts queued before it
+            return
+        # The outbox's direct send (see socketsundso.outgoing.Outbox), inline: it runs for
+        # every reply. What WebSocket.send does for a connected socket, without its dispatch.
+        outbox.free = False
         try:
-            await self._outbox.send(message)
+            await self.send({"type": "websocket.send", "text": text})
         except OSError:
             websocket.application_state = WebSocketState.DISCONNECTED
             raise WebSocketDisconnect(code=status.WS_1006_ABNORMAL_CLOSURE) from None
+        finally:
+            outbox.free = outbox.end_code is None
+            outbox.progress = True
+        if outbox.queue:
+            outbox.write_queued()
+        if outbox.unyielded < YIELD_EVERY:  # outbox.sent(), without a coroutine
+            outbox.unyielded += 1
+        else:
+            await outbox.sent()
 
     async def join(self, group: str) -> None:
         """Make this connection a member of ``group`` of this class's ``groups`` hub.

@@ -4,8 +4,9 @@ Everything an endpoint sends goes through its connection's ``Outbox``:
 
 - A send from the connection's own code (a reply, ``send_json``, ``emit``) goes straight
   to the socket while nothing is queued, which is the common case and costs two counter
-  increments. While a writer is busy it waits its turn in the queue, so replies and
-  broadcasts reach the client in the order they were made.
+  increments: the endpoint's ``send_json`` does it inline (see ``Outbox`` for the
+  protocol). While a writer is busy it waits its turn in the queue (``send_in_turn``),
+  so replies and broadcasts reach the client in the order they were made.
 - A broadcast (``deliver``) never waits: it appends the serialized message to the
   queue and, if no writer runs, starts one. The writer sends everything queued and
   then ends; a connection nobody broadcasts to never has a writer task.
@@ -62,8 +63,8 @@ DEFAULT_SEND_QUEUE_POLICY: SendQueuePolicy = "close"
 """Default ``send_queue_policy``: a client that can't keep up is told to come back later."""
 DEFAULT_SEND_TIMEOUT = 5.0
 """Default ``send_timeout``: seconds a socket may accept nothing before it is given up."""
-YIELD_EVERY = 32
-"""Sends in a row after which a sender yields to the event loop once."""
+YIELD_EVERY = 128
+"""Sends in a row after which a connection yields to the event loop once."""
 
 #: The close code of a connection given up on: 1013 Try Again Later.
 SLOW_CONSUMER_CLOSE = status.WS_1013_TRY_AGAIN_LATER
@@ -114,6 +115,14 @@ _Item: TypeAlias = "str | tuple[str, asyncio.Future[None]]"
 class Outbox:
     """One connection's outgoing path (see the module's docstring); the ``Member`` hubs see.
 
+    A send of the connection's own may go straight to the socket when ``free`` (no
+    writer, no other send under way, not ended): it sets ``free`` false, awaits the ASGI
+    send, then (also if the send raised) sets ``free`` to ``end_code is None`` and
+    ``progress`` true; it calls ``write_queued()`` if ``queue`` is non-empty, and
+    ``sent()`` (which yields to the event loop every ``YIELD_EVERY`` sends; inline,
+    a send may just increment ``unyielded`` while it is below ``YIELD_EVERY``). Otherwise
+    it awaits ``send_in_turn``. No counter that grows: these stores allocate nothing.
+
     ``end_code`` is ``None`` while the connection may send; once set (by ``close`` when
     the connection ends, or by a slow client's ``give_up``), deliveries are ignored and
     sends raise ``WebSocketDisconnect``.
@@ -124,21 +133,18 @@ class Outbox:
         "_on_give_up",
         "_send",
         "counters",
-        "direct",
-        "done",
         "dropped",
         "end_code",
         "end_reason",
+        "free",
         "gave_up",
         "groups",
         "hub",
         "name",
         "policy",
+        "progress",
         "queue",
-        "sampled_done",
-        "sampled_started",
         "size",
-        "started",
         "stuck_for",
         "timeout",
         "unyielded",
@@ -167,14 +173,14 @@ class Outbox:
         self._on_give_up = on_give_up
         self.queue: deque[_Item] | None = None
         self.writer: asyncio.Task[None] | None = None
-        #: A send of the connection's own is under way (no writer may start meanwhile).
-        self.direct = False
-        #: Sends begun and finished, for the watchdog: equal while nothing is being sent.
-        self.started = 0
-        self.done = 0
-        self.sampled_started = -1
-        self.sampled_done = -1
-        self.stuck_for = 0.0
+        #: Nothing is being sent, no writer runs, the connection is open: a send of the
+        #: connection's own may go straight to the socket.
+        self.free = True
+        #: A send finished since the watchdog last looked (it resets this).
+        self.progress = False
+        #: Watchdog samples in a row that found a send under way and no progress.
+        self.stuck_for = 0
+        #: Sends since this connection last yielded to the event loop.
         self.unyielded = 0
         self.dropped = 0
         #: The groups this connection is a member of.
@@ -186,36 +192,29 @@ class Outbox:
 
     # -- sends of the connection's own -------------------------------------------------
 
-    async def send(self, message: dict[str, Any]) -> None:
-        """Send one ASGI ``websocket.send`` message, in order with everything queued."""
+    async def send_in_turn(self, text: str) -> None:
+        """Send ``text`` after everything queued before it; return once it went out."""
         if self.end_code is not None:
             raise WebSocketDisconnect(self.end_code, self.end_reason)
-        if self.direct or self.writer is not None:
-            await self._wait_turn(message["text"])
-            return
-        self.direct = True
-        self.started += 1
-        try:
-            await self._send(message)
-        finally:
-            self.direct = False
-            self.done += 1
-        if self.queue:
-            self._start_writer()
-        self.unyielded += 1
-        if self.unyielded >= YIELD_EVERY:
-            self.unyielded = 0
-            await asyncio.sleep(0)
-
-    async def _wait_turn(self, text: str) -> None:
-        """Queue ``text`` behind what is queued already and wait until it was sent."""
         sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.queue is None:
             self.queue = deque()
         self.queue.append((text, sent))
-        if self.writer is None and not self.direct:
-            self._start_writer()
+        if self.free:
+            self.write_queued()
         await sent
+
+    async def sent(self) -> None:
+        """Count one send; every ``YIELD_EVERY`` sends, yield to the event loop.
+
+        A socket that is always ready to write never makes an ``await`` suspend: a
+        handler streaming thousands of messages would keep every other task waiting.
+        """
+        if self.unyielded < YIELD_EVERY:
+            self.unyielded += 1
+            return
+        self.unyielded = 0
+        await asyncio.sleep(0)
 
     # -- broadcasts ----------------------------------------------------------------------
 
@@ -237,8 +236,8 @@ class Outbox:
             self._drop_oldest(queue)
         queue.append(text)
         self.counters.peak_queue_length = max(self.counters.peak_queue_length, len(queue))
-        if self.writer is None and not self.direct:
-            self._start_writer()
+        if self.free:
+            self.write_queued()
 
     def _drop_oldest(self, queue: deque[_Item]) -> None:
         item = queue.popleft()
@@ -255,8 +254,11 @@ class Outbox:
                 self.size,
             )
 
-    def _start_writer(self) -> None:
-        self.writer = asyncio.get_running_loop().create_task(self._write())
+    def write_queued(self) -> None:
+        """Start the writer, which sends what is queued (none may run, nor a direct send)."""
+        if self.end_code is None:
+            self.free = False
+            self.writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
         """Send everything queued, in order, then end (the next delivery starts another)."""
@@ -266,23 +268,18 @@ class Outbox:
             while queue:
                 item = queue.popleft()
                 text = item if isinstance(item, str) else item[0]
-                self.started += 1
-                try:
-                    await send({"type": "websocket.send", "text": text})
-                finally:
-                    self.done += 1
+                await send({"type": "websocket.send", "text": text})
+                self.progress = True
                 if not isinstance(item, str) and not item[1].done():
                     item[1].set_result(None)
-                self.unyielded += 1
-                if self.unyielded >= YIELD_EVERY:
-                    self.unyielded = 0
-                    await asyncio.sleep(0)
+                await self.sent()
         except Exception as exc:  # the socket failed: the connection's receive will tell
             self._fail_waiting(exc)
             self.end_code = status.WS_1006_ABNORMAL_CLOSURE
             logger.debug("%s: sending a queued message failed", self.name, exc_info=True)
         finally:
             self.writer = None
+            self.free = self.end_code is None
 
     def _fail_waiting(self, exc: BaseException) -> None:
         """Wake the senders waiting in the queue with ``exc``; empty it."""
@@ -313,6 +310,7 @@ class Outbox:
 
     def _stop(self, exc: WebSocketDisconnect) -> None:
         _unwatch(self)
+        self.free = False
         if self.writer is not None:
             self.writer.cancel()
             self.writer = None
@@ -325,13 +323,14 @@ class Outbox:
 
     def check(self, interval: float) -> None:
         """Called by the watchdog every ``interval`` seconds: give up a send stuck too long."""
-        started, done = self.started, self.done
-        if started == done or started != self.sampled_started or done != self.sampled_done:
-            self.sampled_started, self.sampled_done = started, done
-            self.stuck_for = 0.0
+        if self.free or self.progress:
+            self.progress = False
+            self.stuck_for = 0
             return
-        self.stuck_for += interval
-        if self.stuck_for >= self.timeout:
+        # The stuck send may have begun just after the previous sample: the first sample
+        # that finds it proves nothing, each later one proves ``interval`` more.
+        self.stuck_for += 1
+        if (self.stuck_for - 1) * interval >= self.timeout:
             self.counters.closed_send_timeout += 1
             self.give_up(
                 "send timeout",
@@ -358,7 +357,7 @@ class _Watchdog:
 
     def watch(self, outbox: Outbox) -> None:
         self.outboxes.add(outbox)
-        # Sampling four times per timeout gives a connection up between 1 and 1.25 times it.
+        # Sampling four times per timeout gives a send up between 1 and 1.25 times it.
         interval = max(outbox.timeout / 4, 0.01)
         self.interval = min(self.interval, interval)
         if self.task is None:
