@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Collection, Generator, Mapping
-from typing import Any, ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, cast, overload
 
 import anyio
 from pydantic import BaseModel, ValidationError
@@ -35,6 +35,7 @@ from .outgoing import (
     YIELD_EVERY,
     Outbox,
     OutgoingCounters,
+    OutgoingSettings,
     SendQueuePolicy,
     check_send_settings,
 )
@@ -360,17 +361,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         self.receive = receive
         self.send = send
         self.websocket = WebSocket(scope, receive=receive, send=send)
-        cls = type(self)
-        self._outbox = Outbox(
-            send,
-            name=cls.__qualname__,
-            hub=cls.groups,
-            size=cls.send_queue_size,
-            policy=cls.send_queue_policy,
-            timeout=cls.send_timeout,
-            counters=cls.outgoing_counters,
-            on_give_up=self._give_up,
-        )
+        self._outbox = Outbox(send, cast("OutgoingSettings", type(self)), self._give_up)
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
@@ -461,18 +452,22 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 return status.WS_1000_NORMAL_CLOSURE
             return await self._message_loop()
         except WebSocketDisconnect as exc:
-            outbox = self._outbox
-            if outbox.gave_up:  # while sending: dispatch() closes
-                return SLOW_CONSUMER_CLOSE
-            if outbox.end_code is None and not self._disconnected():
-                # A send to some other connection failed: a bug of the handler, not ours.
-                return await self._fail()
-            return await self._client_close_code(exc.code)
+            return await self._close_code_after_disconnect(exc.code)
         except WebSocketException as exc:
             await self._close(exc.code, exc.reason)
             return exc.code
         except Exception:
             return await self._fail()
+
+    async def _close_code_after_disconnect(self, code: int) -> int:
+        """The close code when a send raised ``WebSocketDisconnect`` (with ``code``)."""
+        outbox = self._outbox
+        if outbox.gave_up:  # given up on as a slow client: dispatch() closes
+            return SLOW_CONSUMER_CLOSE
+        if outbox.end_code is None and not self._disconnected():
+            # A send to some other connection failed: a bug of the handler, not ours.
+            return await self._fail()
+        return await self._client_close_code(code)
 
     def _give_up(self) -> None:
         """The outgoing path gave this connection up (a slow client): end its task.
@@ -746,20 +741,22 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 f"{type(self).__qualname__}.join({group!r}): the connection is not open "
                 "(join from a handler, or from on_connect after accepting)"
             )
-        await outbox.hub.join(group, outbox)
+        await outbox.settings.groups.join(group, outbox)
+        if outbox.groups is None:
+            outbox.groups = set()
         outbox.groups.add(group)
 
     async def leave(self, group: str) -> None:
         """Stop being a member of ``group``; leaving a group one isn't in does nothing."""
         outbox = self._outbox
-        if group in outbox.groups:
+        if outbox.groups and group in outbox.groups:
             outbox.groups.discard(group)
-            await outbox.hub.leave(group, outbox)
+            await outbox.settings.groups.leave(group, outbox)
 
     @property
     def joined_groups(self) -> frozenset[str]:
         """The groups this connection is a member of."""
-        return frozenset(self._outbox.groups)
+        return frozenset(self._outbox.groups or ())
 
     @classmethod
     async def broadcast(cls, group: str, message: Any) -> None:

@@ -32,7 +32,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from starlette import status
 from starlette.types import Send
@@ -107,6 +107,17 @@ def check_send_settings(class_name: str, size: object, policy: object, timeout: 
         )
 
 
+class OutgoingSettings(Protocol):
+    """What an outbox reads off its endpoint class (only when a queue or a timeout acts)."""
+
+    __qualname__: str
+    groups: Groups
+    send_queue_size: int
+    send_queue_policy: SendQueuePolicy
+    send_timeout: float
+    outgoing_counters: OutgoingCounters
+
+
 #: One queued item: a broadcast's text, or a send of the connection's own that waits
 #: its turn (its text and the future that wakes the sender once it went out).
 _Item: TypeAlias = "str | tuple[str, asyncio.Future[None]]"
@@ -129,48 +140,31 @@ class Outbox:
     """
 
     __slots__ = (
-        "__weakref__",
         "_on_give_up",
         "_send",
-        "counters",
+        "_watchdog",
         "dropped",
         "end_code",
         "end_reason",
         "free",
         "gave_up",
         "groups",
-        "hub",
-        "name",
-        "policy",
         "progress",
         "queue",
-        "size",
+        "settings",
         "stuck_for",
-        "timeout",
         "unyielded",
         "writer",
     )
 
     def __init__(
-        self,
-        send: Send,
-        *,
-        name: str,
-        hub: Groups,
-        size: int,
-        policy: SendQueuePolicy,
-        timeout: float,
-        counters: OutgoingCounters,
-        on_give_up: Callable[[], Any],
+        self, send: Send, settings: OutgoingSettings, on_give_up: Callable[[], Any]
     ) -> None:
         self._send = send
-        self.name = name
-        self.hub = hub
-        self.size = size
-        self.policy = policy
-        self.timeout = timeout
-        self.counters = counters
+        #: The endpoint class: its ``send_queue_*`` settings, hub and counters.
+        self.settings = settings
         self._on_give_up = on_give_up
+        self._watchdog: _Watchdog | None = None
         self.queue: deque[_Item] | None = None
         self.writer: asyncio.Task[None] | None = None
         #: Nothing is being sent, no writer runs, the connection is open: a send of the
@@ -183,8 +177,8 @@ class Outbox:
         #: Sends since this connection last yielded to the event loop.
         self.unyielded = 0
         self.dropped = 0
-        #: The groups this connection is a member of.
-        self.groups: set[str] = set()
+        #: The groups this connection is a member of (``None`` until it joins one).
+        self.groups: set[str] | None = None
         self.end_code: int | None = None
         self.end_reason = ""
         #: The connection was given up on as a slow client (closed with 1013).
@@ -225,17 +219,19 @@ class Outbox:
         queue = self.queue
         if queue is None:
             queue = self.queue = deque()
-        elif len(queue) >= self.size:
-            if self.policy == "close":
-                self.counters.closed_queue_full += 1
+        elif len(queue) >= self.settings.send_queue_size:
+            if self.settings.send_queue_policy == "close":
+                self.settings.outgoing_counters.closed_queue_full += 1
                 self.give_up(
                     "send queue full",
-                    f"its send queue reached send_queue_size={self.size} messages",
+                    "its send queue reached "
+                    f"send_queue_size={self.settings.send_queue_size} messages",
                 )
                 return
             self._drop_oldest(queue)
         queue.append(text)
-        self.counters.peak_queue_length = max(self.counters.peak_queue_length, len(queue))
+        counters = self.settings.outgoing_counters
+        counters.peak_queue_length = max(counters.peak_queue_length, len(queue))
         if self.free:
             self.write_queued()
 
@@ -244,14 +240,14 @@ class Outbox:
         if not isinstance(item, str) and not item[1].done():
             item[1].set_result(None)  # the sender goes on: its message was dropped
         self.dropped += 1
-        self.counters.dropped += 1
+        self.settings.outgoing_counters.dropped += 1
         if self.dropped == 1:
             logger.warning(
                 "%s: a client reads too slowly; its oldest queued message was dropped "
                 "(send_queue_size=%d); further drops of this connection are counted in "
                 "outgoing_counters, not logged",
-                self.name,
-                self.size,
+                self.settings.__qualname__,
+                self.settings.send_queue_size,
             )
 
     def write_queued(self) -> None:
@@ -276,7 +272,9 @@ class Outbox:
         except Exception as exc:  # the socket failed: the connection's receive will tell
             self._fail_waiting(exc)
             self.end_code = status.WS_1006_ABNORMAL_CLOSURE
-            logger.debug("%s: sending a queued message failed", self.name, exc_info=True)
+            logger.debug(
+                "%s: sending a queued message failed", self.settings.__qualname__, exc_info=True
+            )
         finally:
             self.writer = None
             self.free = self.end_code is None
@@ -295,29 +293,34 @@ class Outbox:
         and have the connection closed with 1013 (``on_give_up`` cancels its task)."""
         if self.end_code is not None:
             return
-        logger.warning("%s: closing a connection with 1013 because %s", self.name, why)
+        logger.warning(
+            "%s: closing a connection with 1013 because %s", self.settings.__qualname__, why
+        )
         self.end_code = SLOW_CONSUMER_CLOSE
         self.end_reason = reason
         self.gave_up = True
-        self._stop(WebSocketDisconnect(SLOW_CONSUMER_CLOSE, reason))
+        self._stop()
         self._on_give_up()
 
     def close(self, code: int) -> None:
         """The connection ended with ``code``: stop writing and leave every group now."""
         if self.end_code is None:
             self.end_code = code
-        self._stop(WebSocketDisconnect(code))
+        self._stop()
 
-    def _stop(self, exc: WebSocketDisconnect) -> None:
-        _unwatch(self)
+    def _stop(self) -> None:
         self.free = False
+        if self._watchdog is not None:
+            self._watchdog.outboxes.discard(self)
+            self._watchdog = None
         if self.writer is not None:
             self.writer.cancel()
             self.writer = None
-        self._fail_waiting(exc)
+        if self.queue is not None:
+            self._fail_waiting(WebSocketDisconnect(self.end_code or 1006, self.end_reason))
         if self.groups:
-            self.hub.leave_all(self.groups, self)
-            self.groups = set()
+            groups, self.groups = self.groups, None
+            self.settings.groups.leave_all(groups, self)
 
     # -- the watchdog's sampling ------------------------------------------------------------
 
@@ -330,20 +333,26 @@ class Outbox:
         # The stuck send may have begun just after the previous sample: the first sample
         # that finds it proves nothing, each later one proves ``interval`` more.
         self.stuck_for += 1
-        if (self.stuck_for - 1) * interval >= self.timeout:
-            self.counters.closed_send_timeout += 1
+        timeout = self.settings.send_timeout
+        if (self.stuck_for - 1) * interval >= timeout:
+            self.settings.outgoing_counters.closed_send_timeout += 1
             self.give_up(
                 "send timeout",
-                f"its socket accepted nothing for send_timeout={self.timeout:g} seconds",
+                f"its socket accepted nothing for send_timeout={timeout:g} seconds",
             )
 
     def watch(self) -> None:
         """Have this event loop's watchdog sample this outbox until it is closed."""
+        global _last_watchdog  # noqa: PLW0603 (a one-entry cache of _watchdogs)
         loop = asyncio.get_running_loop()
-        watchdog = _watchdogs.get(loop)
-        if watchdog is None:
-            watchdog = _watchdogs[loop] = _Watchdog(loop)
+        watchdog = _last_watchdog
+        if watchdog is None or watchdog.loop is not loop:
+            watchdog = _watchdogs.get(loop)
+            if watchdog is None:
+                watchdog = _watchdogs[loop] = _Watchdog(loop)
+            _last_watchdog = watchdog
         watchdog.watch(self)
+        self._watchdog = watchdog
 
 
 class _Watchdog:
@@ -358,15 +367,19 @@ class _Watchdog:
     def watch(self, outbox: Outbox) -> None:
         self.outboxes.add(outbox)
         # Sampling four times per timeout gives a send up between 1 and 1.25 times it.
-        interval = max(outbox.timeout / 4, 0.01)
+        interval = max(outbox.settings.send_timeout / 4, 0.01)
         self.interval = min(self.interval, interval)
         if self.task is None:
             self.task = self.loop.create_task(self._run(), name="socketsundso send watchdog")
 
     async def _run(self) -> None:
         try:
-            while self.outboxes:
+            # Sleep first: a loop whose connections come and go (each one short) keeps
+            # one watchdog instead of starting one per connection.
+            while True:
                 await asyncio.sleep(self.interval)
+                if not self.outboxes:
+                    break
                 for outbox in tuple(self.outboxes):
                     outbox.check(self.interval)
         finally:
@@ -376,12 +389,5 @@ class _Watchdog:
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def _unwatch(outbox: Outbox) -> None:
-    try:
-        watchdog = _watchdogs.get(asyncio.get_running_loop())
-    except RuntimeError:  # no running loop: nothing watches it
-        return
-    if watchdog is not None:
-        watchdog.outboxes.discard(outbox)
+#: The watchdog of the loop that last asked (most processes have one loop).
+_last_watchdog: _Watchdog | None = None
