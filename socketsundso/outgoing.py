@@ -140,6 +140,7 @@ class Outbox:
     """
 
     __slots__ = (
+        "_loop",
         "_on_give_up",
         "_send",
         "_watchdog",
@@ -165,6 +166,8 @@ class Outbox:
         self.settings = settings
         self._on_give_up = on_give_up
         self._watchdog: _Watchdog | None = None
+        #: The event loop the connection runs in (known once it is watched).
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.queue: deque[_Item] | None = None
         self.writer: asyncio.Task[None] | None = None
         #: Nothing is being sent, no writer runs, the connection is open: a send of the
@@ -213,8 +216,16 @@ class Outbox:
     # -- broadcasts ----------------------------------------------------------------------
 
     def deliver(self, text: str) -> None:
-        """Queue a broadcast's ``text``; never blocks (a full queue applies the policy)."""
+        """Queue a broadcast's ``text``; never blocks (a full queue applies the policy).
+
+        From another event loop's thread (a hub shared by apps on several loops, as
+        test clients make them), the text is handed to the connection's own loop.
+        """
         if self.end_code is not None:
+            return
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            loop.call_soon_threadsafe(self.deliver, text)
             return
         queue = self.queue
         if queue is None:
@@ -353,6 +364,7 @@ class Outbox:
             _last_watchdog = watchdog
         watchdog.watch(self)
         self._watchdog = watchdog
+        self._loop = loop
 
 
 class _Watchdog:

@@ -242,3 +242,20 @@ async def test_the_watchdog_leaves_a_slow_but_moving_send_alone() -> None:
     assert given_up == []
     assert settings.outgoing_counters.closed_send_timeout == 0
     outbox.close(1000)
+
+
+def test_sessions_of_separate_test_clients_share_the_class_s_groups() -> None:
+    from socketsundso.testing import EventSession
+    from tests.outgoing.apps import room_class
+
+    Room = room_class()
+    with EventSession.connect(Room) as ann, EventSession.connect(Room) as bob:
+        ann.send_event("enter", group="g")
+        bob.send_event("enter", group="g")
+        assert ann.receive_json()["joined"] == ["g"]
+        assert bob.receive_json()["joined"] == ["g"]
+        # Each session runs the app in an event loop of its own: the broadcast crosses.
+        ann.send_event("burst", group="g", count=3)
+        assert [bob.receive_json()["n"] for _ in range(3)] == [0, 1, 2]
+        assert [ann.receive_json()["n"] for _ in range(3)] == [0, 1, 2]
+        assert ann.receive_json() == {"type": "burst", "sent": 3}
