@@ -14,7 +14,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 
 import pytest
 from websockets.asyncio.client import connect
@@ -136,3 +136,24 @@ async def test_a_broadcast_never_waits_for_a_stalled_member() -> None:
                 assert await call(sender, burst) == {"type": "burst", "sent": 50}
             await eventually(lambda: Room.closed == [1013], "the stalled member was closed")
     assert Room.outgoing_counters.closed_queue_full == 1
+
+
+async def test_a_burst_to_healthy_readers_closes_none_of_them() -> None:
+    Room = room_class()  # the default send_queue_size and policy
+    with serve(app_of(Room)) as url:
+        async with AsyncExitStack() as stack:
+            readers = [
+                await stack.enter_async_context(connect(f"{url}/ws", max_queue=None))
+                for _ in range(4)
+            ]
+            for reader in readers:
+                await call(reader, {"type": "enter", "group": "g"})
+            sender = readers[0]
+            burst = {"type": "burst", "group": "g", "count": BURST, "size": ITEM_SIZE}
+            await sender.send(json.dumps(burst))
+            received = await asyncio.gather(*(receive_items(r, BURST) for r in readers))
+            assert received == [list(range(BURST))] * 4
+            assert json.loads(await asyncio.wait_for(sender.recv(), TIMEOUT))["sent"] == BURST
+    counters = Room.outgoing_counters
+    assert (counters.dropped, counters.closed_queue_full, counters.closed_send_timeout) == (0, 0, 0)
+    write_figures("outgoing-burst-healthy", {"peak_queue_length": counters.peak_queue_length})
