@@ -98,3 +98,8 @@ def app_of(cls: type[Room]) -> Starlette:
             Route("/broadcast/{group}", broadcast, methods=["POST"]),
         ]
     )
+
+
+#: An app for server subprocesses (``tests.outgoing.apps:app``): the room alone at ``/ws``,
+#: routed directly so that ``python -m socketsundso serve`` finds its endpoint.
+app = Starlette(routes=[WebSocketRoute("/ws", room_class(send_timeout=1.0))])

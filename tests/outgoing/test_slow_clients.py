@@ -24,6 +24,8 @@ from tests.outgoing.apps import Room, app_of, room_class
 from tests.outgoing.support import TIMEOUT, call, eventually, receive_items
 from tests.servers import serve
 from tests.serving.attacks import TEXT, frame, handshake
+from tests.serving.process import free_port, running, serve_command
+from tests.serving.test_serve import SHUTDOWN_BOUND
 
 pytestmark = pytest.mark.anyio
 
@@ -157,3 +159,17 @@ async def test_a_burst_to_healthy_readers_closes_none_of_them() -> None:
     counters = Room.outgoing_counters
     assert (counters.dropped, counters.closed_queue_full, counters.closed_send_timeout) == (0, 0, 0)
     write_figures("outgoing-burst-healthy", {"peak_queue_length": counters.peak_queue_length})
+
+
+async def test_sigterm_ends_serve_with_a_stalled_member_in_a_busy_room() -> None:
+    port = free_port()
+    with running(serve_command(port, app="tests.outgoing.apps:app")) as server:
+        url = f"ws://127.0.0.1:{port}"
+        with stalled(url, b'{"type": "enter", "group": "g"}'):
+            async with connect(f"{url}/ws") as sender:
+                burst = {"type": "burst", "group": "g", "count": 200, "size": 65536}
+                assert await call(sender, burst) == {"type": "burst", "sent": 200}
+                assert await call(sender, {"type": "ping"}) == {"type": "ping"}
+                seconds = await asyncio.to_thread(server.stop, SHUTDOWN_BOUND)
+    assert seconds is not None, f"serve was still running {SHUTDOWN_BOUND} s after SIGTERM"
+    write_figures("outgoing-sigterm", {"exit_s": round(seconds, 2)})
