@@ -708,7 +708,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             return
         outbox = self._outbox
         if not outbox.free:
-            await outbox.send_in_turn(text)  # behind the broadcasts queued before it
+            try:
+                await outbox.send_in_turn(text)  # behind the broadcasts queued before it
+            except OSError:  # the writer found the socket gone
+                websocket.application_state = WebSocketState.DISCONNECTED
+                raise WebSocketDisconnect(code=status.WS_1006_ABNORMAL_CLOSURE) from None
             return
         # The outbox's direct send (see socketsundso.outgoing.Outbox), inline: it runs for
         # every reply. What WebSocket.send does for a connected socket, without its dispatch.

@@ -259,3 +259,26 @@ def test_sessions_of_separate_test_clients_share_the_class_s_groups() -> None:
         assert [bob.receive_json()["n"] for _ in range(3)] == [0, 1, 2]
         assert [ann.receive_json()["n"] for _ in range(3)] == [0, 1, 2]
         assert ann.receive_json() == {"type": "burst", "sent": 3}
+
+
+async def test_a_socket_failing_under_the_writer_fails_the_waiting_sends_and_ends_the_outbox() -> (
+    None
+):
+    socket = Socket()
+    socket.gate.clear()
+
+    async def failing(message: dict[str, Any]) -> None:
+        await socket.gate.wait()
+        raise ConnectionResetError("gone")
+
+    outbox, _, given_up = outbox_of(socket)
+    outbox._send = failing
+    outbox.deliver("broadcast")
+    reply = asyncio.ensure_future(outbox.send_in_turn("reply"))
+    await asyncio.sleep(0)
+    socket.gate.set()
+    with pytest.raises(ConnectionResetError):
+        await asyncio.wait_for(reply, 1)
+    assert (outbox.end_code, outbox.gave_up, given_up) == (1006, False, [])
+    outbox.deliver("ignored")
+    assert outbox.queue is None
