@@ -42,8 +42,8 @@ CONNECT_TIMEOUT = 2.0
 #: First and longest pause, in seconds, between the listener's attempts to reconnect.
 BACKOFF_MIN = 0.05
 BACKOFF_MAX = 1.0
-#: Seconds the listener's connection may stay silent before it sends a PING; a second
-#: silence as long (no PONG) counts as a lost connection.
+#: Default seconds the listener's connection may stay silent before it sends a PING; a
+#: second silence as long (no PONG) counts as a lost connection.
 HEALTH_CHECK_INTERVAL = 5.0
 #: Most channels one SUBSCRIBE or UNSUBSCRIBE command names.
 CHANNELS_PER_COMMAND = 1000
@@ -73,8 +73,11 @@ class RedisGroups(Groups):
     ``redis://:password@host:6379/0``); ``options`` are keyword arguments of a
     ``redis.asyncio`` connection (``password``, ``ssl_ca_certs``, ``socket_timeout``...).
     Socket and connect timeouts default to 2 seconds, so nothing waits on an unreachable
-    Redis for longer. Hubs with the same Redis and ``channel_prefix`` share their groups
-    (a group is the channel ``channel_prefix + name``), in this process too.
+    Redis for longer; ``health_check_interval`` (default 5) is how many seconds the
+    listener's connection may be silent before the listener PINGs it (and gives it up
+    after as long without an answer). Hubs with the same Redis and ``channel_prefix``
+    share their groups (a group is the channel ``channel_prefix + name``), in this
+    process too.
 
     A broadcast is serialized once, given to this process's members directly and
     PUBLISHed once for the other processes; each process's listener skips its own
@@ -84,6 +87,7 @@ class RedisGroups(Groups):
 
     Delivery across processes is at most once, as Redis pub/sub is: a message published
     while a process's listener is disconnected from Redis never reaches that process.
+    (A broadcast whose PUBLISH timed out may have reached Redis all the same.)
 
     When Redis is unreachable, local members still get every broadcast, ``broadcast``
     raises ``BroadcastUnavailable`` (within the socket timeouts), ``join`` succeeds
@@ -113,6 +117,10 @@ class RedisGroups(Groups):
         if not isinstance(channel_prefix, str):
             raise TypeError(f"channel_prefix must be a str, not {channel_prefix!r}")
         module, redis_error = _import_redis()
+        #: Seconds of silence after which the listener PINGs Redis.
+        self.health_check_interval = _positive(
+            "health_check_interval", options.pop("health_check_interval", HEALTH_CHECK_INTERVAL)
+        )
         self._connection_class, self._connection_kwargs = _connection_settings(module, url, options)
         #: The URL without its password, for logs and errors.
         self.url = _redacted(url)
@@ -453,10 +461,11 @@ class _Session:
         """Deliver what Redis sends until the connection fails (PING it when silent)."""
         pinged = False
         while True:
-            response = await connection.read_response(timeout=HEALTH_CHECK_INTERVAL)
+            interval = self.hub.health_check_interval
+            response = await connection.read_response(timeout=interval)
             if response is None:
                 if pinged:
-                    raise TimeoutError(f"no reply to PING in {HEALTH_CHECK_INTERVAL:g} seconds")
+                    raise TimeoutError(f"no reply to PING in {interval:g} seconds")
                 pinged = True
                 await self._command(connection, "PING")
                 continue
@@ -578,6 +587,13 @@ def _connection_settings(
     connection_class = kwargs.pop("connection_class", module.Connection)
     connection_class(**kwargs)
     return connection_class, kwargs
+
+
+def _positive(name: str, value: object) -> float:
+    """``value`` if it is a positive number of seconds, else a ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"RedisGroups: {name} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def _redacted(url: str) -> str:
