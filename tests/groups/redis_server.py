@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import redis
 
 __all__ = ["REDIS_SERVER", "RedisServer"]
 
@@ -56,12 +61,47 @@ class RedisServer:
         except OSError:
             return False
 
+    @contextlib.contextmanager
+    def client(self) -> Iterator[redis.Redis]:
+        """A redis-py client of the server, for a test to look; it disconnects after."""
+        client = redis.Redis(host="127.0.0.1", port=self.port, single_connection_client=True)
+        try:
+            yield client
+        finally:
+            client.close()
+            client.connection_pool.disconnect()
+
+    def subscribers(self, channel: str) -> int:
+        """How many connections are subscribed to ``channel``."""
+        with self.client() as client:
+            [(_, count)] = client.pubsub_numsub(channel)
+            return int(count)
+
+    def clients_soon(self, timeout: float = 1.0) -> int:
+        """How many connections the server has (the one asking aside), once there are
+        none or ``timeout`` seconds passed: a closed connection takes a moment to go."""
+        deadline = time.monotonic() + timeout
+        with self.client() as client:
+            while (count := len(client.client_list()) - 1) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return count
+
     def kill(self) -> None:
         """End the server at once (SIGKILL) and wait until it is gone."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def pause(self) -> None:
+        """Stop the server without closing anything (SIGSTOP): it accepts, never answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server go on (SIGCONT)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         """Kill the server if it runs, then start it again on the same port."""
@@ -73,6 +113,7 @@ class RedisServer:
         process, self.process = self.process, None
         if process is None:
             return
+        process.send_signal(signal.SIGCONT)  # a paused server can't handle SIGTERM
         process.terminate()
         try:
             process.wait(timeout=5)

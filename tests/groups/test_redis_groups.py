@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-import redis
 
 from socketsundso.groups import BroadcastUnavailable, Groups, RedisGroups
 
@@ -55,23 +54,7 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
 
 def subscribers(server: RedisServer, group: str) -> int:
     """How many connections of the server are subscribed to ``group``'s channel."""
-    with redis.Redis.from_url(server.url) as client:
-        [(_, count)] = client.pubsub_numsub(CHANNEL_PREFIX + group)
-        return int(count)
-
-
-def clients(server: RedisServer) -> int:
-    """How many connections the server has, besides the one asking."""
-    with redis.Redis.from_url(server.url) as client:
-        return len(client.client_list()) - 1
-
-
-def no_clients_soon(server: RedisServer) -> bool:
-    """Whether the server's clients are all gone within a second (closes take a moment)."""
-    deadline = time.monotonic() + 1
-    while clients(server) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return clients(server) == 0
+    return server.subscribers(CHANNEL_PREFIX + group)
 
 
 # -- construction -------------------------------------------------------------------------
@@ -111,6 +94,12 @@ def test_a_url_not_a_str_is_refused() -> None:
 def test_an_unknown_option_fails_when_the_hub_is_made() -> None:
     with pytest.raises(TypeError, match="socket_timout"):
         RedisGroups("redis://127.0.0.1:6379/0", socket_timout=1)
+
+
+@pytest.mark.parametrize("interval", [0, -1, "5", True])
+def test_a_health_check_interval_is_a_positive_number(interval: object) -> None:
+    with pytest.raises(ValueError, match="health_check_interval must be a positive number"):
+        RedisGroups("redis://127.0.0.1:6379/0", health_check_interval=interval)
 
 
 def test_the_password_stays_out_of_repr() -> None:
@@ -235,7 +224,7 @@ async def test_health_is_reported_by_the_property_and_the_callback(
         await hub.aclose()
         assert not hub.healthy
         assert changes == [True, False]
-        assert no_clients_soon(redis_server)
+        assert redis_server.clients_soon() == 0
         await hub.broadcast("room", "reopens")
         await eventually(lambda: hub.healthy)
         assert changes == [True, False, True]
@@ -299,6 +288,35 @@ async def test_a_broadcast_without_redis_raises_and_still_delivers_locally(
         assert not hub.healthy
 
 
+async def test_a_redis_that_stops_answering_costs_a_broadcast_or_a_join_the_timeout_only(
+    redis_server: RedisServer,
+) -> None:
+    options: dict[str, Any] = {
+        "socket_timeout": 0.3,
+        "socket_connect_timeout": 0.3,
+        "health_check_interval": 0.3,
+    }
+    async with hubs(redis_server.url, **options) as [one, two]:
+        at_one, at_two = Member(), Member()
+        await one.join("room", at_one)
+        await two.join("room", at_two)
+        assert one.timeout == 0.6
+
+        redis_server.pause()  # connections stay open; nothing answers
+        started = time.monotonic()
+        with pytest.raises(BroadcastUnavailable):
+            await one.broadcast("room", "unanswered")
+        await two.join("new", Member())  # its SUBSCRIBE is never confirmed
+        assert time.monotonic() - started < 2 * one.timeout + 0.5
+        assert at_one.got == ["unanswered"]
+        await eventually(lambda: not one.healthy and not two.healthy)  # PINGs unanswered
+
+        redis_server.resume()
+        await eventually(lambda: one.healthy and two.healthy)
+        await one.broadcast("room", "answered")
+        await eventually(lambda: at_two.got[-1:] == ["answered"])
+
+
 # -- event loops --------------------------------------------------------------------------
 
 
@@ -314,8 +332,8 @@ def test_a_hub_reopens_in_each_new_event_loop_and_closes_with_the_old_one(
         await eventually(lambda: member.got[-1:] == [text])
 
     asyncio.run(join_and_broadcast("first loop"))
-    assert no_clients_soon(redis_server)  # the loop's shutdown closed every connection
+    assert redis_server.clients_soon() == 0  # the loop's shutdown closed every connection
     assert not hub.healthy
     asyncio.run(join_and_broadcast("second loop"))
     assert member.got == ["first loop", "second loop"]
-    assert no_clients_soon(redis_server)
+    assert redis_server.clients_soon() == 0
