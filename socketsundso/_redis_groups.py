@@ -287,10 +287,13 @@ class _Publisher:
     def __init__(self, connection: _Connection) -> None:
         self.connection = connection
         self.lock = asyncio.Lock()
+        self.closed = False
 
     async def publish(self, channel: bytes, payload: bytes) -> None:
         """PUBLISH ``payload`` on ``channel``, connecting first if need be."""
         async with self.lock:
+            if self.closed:  # the hub closed while this waited: don't connect again
+                raise ConnectionError("the hub's connections were closed")
             connection = self.connection
             try:
                 if not connection.is_connected:
@@ -303,8 +306,9 @@ class _Publisher:
                 raise
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, for good."""
         async with self.lock:
+            self.closed = True
             await _disconnect(self.connection)
 
 
@@ -362,7 +366,7 @@ class _Session:
 
     def update_soon(self, group: str) -> None:
         """``update`` for ``group`` in the background (groups left together go in one command)."""
-        if not self.writable:
+        if not self.writable or self.closed:
             return
         self.leaving.add(group)
         if self.leaver is None:
@@ -470,7 +474,10 @@ class _Session:
                 await self._command(connection, "PING")
                 continue
             pinged = False
-            self._handle(response)
+            try:
+                self._handle(response)
+            except Exception:  # a member's or a stranger's fault: the connection is fine
+                logger.exception("RedisGroups: a message from Redis could not be delivered")
             if not self.healthy:
                 self._check_ready()
 
