@@ -209,6 +209,23 @@ async def test_hubs_with_other_channel_prefixes_share_nothing(redis_server: Redi
         assert at_two.got == ["from two"]
 
 
+async def test_strangers_messages_on_a_channel_leave_the_listener_reading(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with hubs(redis_server.url) as [one, two]:
+        member = Member()
+        await two.join("room", member)
+        with redis_server.client() as client:
+            client.publish(CHANNEL_PREFIX + "room", b"no origin")
+            client.publish(CHANNEL_PREFIX + "room", b"stranger\n\xff not UTF-8")
+            client.publish(CHANNEL_PREFIX + "room", b"stranger\n{}")
+        await one.broadcast("room", "from one")
+        await eventually(lambda: member.got == ["{}", "from one"])
+        assert two.healthy
+        assert "could not be delivered" in caplog.text
+        assert "lost Redis" not in caplog.text
+
+
 # -- health and outages -------------------------------------------------------------------
 
 
