@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from socketsundso._redis_groups import _Session
 from socketsundso.groups import BroadcastUnavailable, Groups, RedisGroups
 
 from .redis_server import RedisServer
@@ -148,13 +149,28 @@ async def test_leave_all_unsubscribes_in_the_background(redis_server: RedisServe
 
 
 async def test_concurrent_joins_of_a_new_group_all_wait_for_its_subscription(
-    redis_server: RedisServer,
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    events: list[str] = []
+    confirmed = _Session._confirmed
+
+    def confirm(session: _Session, group: str) -> None:
+        events.append(f"{group} confirmed")
+        confirmed(session, group)
+
+    monkeypatch.setattr(_Session, "_confirmed", confirm)
+
+    async def join(hub: RedisGroups, member: Member) -> None:
+        await hub.join("new", member)
+        events.append("joined")
+
     async with hubs(redis_server.url) as [sender, receiver]:
         await sender.join("warmup", Member())  # both hubs connected: the wait is the SUBSCRIBE's
         await receiver.join("warmup", Member())
+        events.clear()
         members = [Member() for _ in range(10)]
-        await asyncio.gather(*(receiver.join("new", member) for member in members))
+        await asyncio.gather(*(join(receiver, member) for member in members))
+        assert events == ["new confirmed"] + ["joined"] * 10
         await sender.broadcast("new", "right after")
         await eventually(lambda: all(member.got == ["right after"] for member in members))
 
