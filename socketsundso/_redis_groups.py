@@ -25,7 +25,7 @@ from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from .exceptions import BroadcastUnavailable
-from .groups import Groups, Member
+from .groups import Groups, Member, check_group_name
 
 __all__ = ["RedisGroups"]
 
@@ -152,9 +152,20 @@ class RedisGroups(Groups):
 
         Waits at most ``timeout`` seconds for the confirmation, and not at all while
         Redis is unreachable: the membership holds locally either way, and the group is
-        subscribed when the listener reconnects.
+        subscribed when the listener reconnects. A join cancelled meanwhile (a handler's
+        timeout) is undone.
         """
-        await super().join(group, member)
+        member_already = member in self._members.get(check_group_name(group), ())
+        try:
+            await super().join(group, member)
+            await self._subscribed(group)
+        except asyncio.CancelledError:  # a join cut short leaves no member behind
+            if not member_already:
+                self.leave_all((group,), member)
+            raise
+
+    async def _subscribed(self, group: str) -> None:
+        """Wait, ``timeout`` seconds at most, until Redis confirmed ``group``'s channel."""
         waiter = self._here().waiter(group)
         if waiter is not None:
             with contextlib.suppress(asyncio.TimeoutError):

@@ -175,6 +175,30 @@ async def test_concurrent_joins_of_a_new_group_all_wait_for_its_subscription(
         await eventually(lambda: all(member.got == ["right after"] for member in members))
 
 
+async def test_a_join_cancelled_while_it_waits_is_undone(redis_server: RedisServer) -> None:
+    async def cancel(join: asyncio.Task[None]) -> None:
+        join.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await join
+
+    async with hubs(redis_server.url, 1) as [hub]:
+        await hub.join("room", Member())
+        redis_server.pause()  # no SUBSCRIBE gets confirmed
+        member = Member()
+        first = asyncio.create_task(hub.join("new", member))
+        await asyncio.sleep(0.05)
+        again = asyncio.create_task(hub.join("new", member))
+        await asyncio.sleep(0.05)
+        assert not first.done()
+        assert not again.done()
+        await cancel(again)
+        assert hub.members("new") == 1  # a membership from before the cancelled join stays
+        await cancel(first)
+        assert hub.members("new") == 0
+        assert hub.groups() == ["room"]
+        redis_server.resume()
+
+
 # -- broadcasts across hubs ---------------------------------------------------------------
 
 
