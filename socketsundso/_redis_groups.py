@@ -101,7 +101,18 @@ class RedisGroups(Groups):
     close when that loop shuts down (its tasks are cancelled), with nothing to wire up.
     To close them earlier, ``await hub.aclose()``, e.g. at the end of a lifespan; the
     hub reopens when used again. A hub used from another event loop than the one it
-    opened in (a test's new ``TestClient``) leaves the old connections and opens anew.
+    opened in (a test's new ``TestClient``) leaves the old connections and opens anew;
+    use a hub from one event loop at a time. ::
+
+        class Chat(WebSocketHandlingEndpoint):
+            groups = RedisGroups("redis://127.0.0.1:6379/0")
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            yield
+            await Chat.groups.aclose()
+
+        app = Starlette(routes=[WebSocketRoute("/ws", Chat)], lifespan=lifespan)
     """
 
     def __init__(
