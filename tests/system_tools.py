@@ -1,4 +1,4 @@
-"""Tests that need a system tool (Debian's Chromium, Node): skip without it, unless CI requires it.
+"""Tests that need a system tool (Chromium, redis-server, Node): skip without it, or fail in CI.
 
 ``scripts/test`` installs the tools with ``apt-get``; a developer who runs it with
 ``SOCKETSUNDSO_NO_SYSTEM_TOOLS=1`` gets those tests skipped, each with its reason. CI
