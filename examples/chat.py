@@ -12,16 +12,42 @@ tabs. The page (``static/``) speaks this protocol over ``/ws``::
     → {"type": "leave"}
     ← {"type": "leave", "room": "lobby"}
 
-Everyone in the room gets each ``message``; a whisper's goes to its sender and its
-recipient only; the others hear ``{"type": "joined" | "left", "room", "name"}``.
-Mistakes (saying before joining, a taken name, whispering to nobody) get an
-``{"errors": [...]}`` reply and the connection goes on. Rooms live in this process's
-memory: to chat across several server processes you would put a broker behind
-``Rooms``.
+Each room is a group (``room:<room>``) and each member also joins a group of its own
+(``member:["<room>", "<name>"]``). A ``say`` line is broadcast to the room's group, its
+sender included: that broadcast is how the sender gets its own line, so ``say`` has no
+reply of its own (a ``say`` carrying an ``id`` gets no answer with that ``id``; an error
+reply does carry it). A whisper's line is the reply to its sender and a broadcast to the
+recipient's group. The others in a room hear ``{"type": "joined" | "left", "room",
+"name"}``, broadcast before a member joins the room's group and after it left it, so
+nobody hears of themselves. Mistakes (saying before joining, a taken name, whispering to
+nobody) get an ``{"errors": [...]}`` reply and the connection goes on.
+
+Several workers: with ``REDIS_URL`` set, the groups are ``RedisGroups(REDIS_URL)``
+(``pip install socketsundso[redis]``, and a Redis server), so lines, whispers and
+presence reach members on every worker process::
+
+    REDIS_URL=redis://127.0.0.1:6379/0 python -m socketsundso serve examples.chat:app --workers 2
+
+(or uvicorn by hand with the flags ``ServeSettings.uvicorn_flags()`` lists, e.g.
+``uvicorn examples.chat:app --workers 2 --ws websockets --ws-max-size 16384
+--ws-per-message-deflate false``; see ``docs/serving.md``). Without it, the groups
+live in this process's memory (``MemoryGroups()``) and one process serves everyone.
+
+What each worker knows is its own members only (``Rooms``; presence across workers is
+for later): the ``members`` of a ``join`` reply are the room's members on the worker
+that took the connection (later arrivals on any worker are announced with ``joined``);
+a name is unique regardless of case among the room's members on one worker, so two
+workers may each have an ``ann`` (a whisper to ``ann`` reaches both). A whisper to a
+name that no member of this worker has is an ``unknown_member`` error when the groups
+live in memory (this process is everyone); with Redis it is broadcast to that name's
+group all the same, and is lost without a word if nobody, on any worker, has the name.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,13 +59,29 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect
 
 from socketsundso import InvalidMessage, WebSocketHandlingEndpoint, on_event
+from socketsundso.groups import BroadcastUnavailable, Groups, MemoryGroups
 
-__all__ = ["Chat", "Joined", "Line", "Presence", "Rooms", "app", "rooms"]
+__all__ = [
+    "Chat",
+    "Joined",
+    "Line",
+    "Presence",
+    "Rooms",
+    "app",
+    "groups_from_environment",
+    "member_group",
+    "room_group",
+    "rooms",
+]
 
 STATIC = Path(__file__).parent / "static"
+
+#: Longest name of a member or a room, in characters (also once normalised).
+MAX_NAME_LENGTH = 32
+
+logger = logging.getLogger(__name__)
 
 
 def normalised_name(value: str) -> str:
@@ -49,7 +91,8 @@ def normalised_name(value: str) -> str:
     control and format characters (a zero-width space, a right-to-left override) are
     refused, and so is a name whose letters come from more than one script (a Cyrillic
     a, U+0430, among Latin letters), so that look-alikes of a member's name can't join
-    beside it.
+    beside it. NFKC can lengthen a name (U+FDFA is 18 letters): the normalised name is
+    held to ``MAX_NAME_LENGTH`` too, which keeps group names short.
     """
     name = unicodedata.normalize("NFKC", value).strip()
     hidden = [char for char in name if unicodedata.category(char).startswith("C")]
@@ -60,13 +103,15 @@ def normalised_name(value: str) -> str:
         raise ValueError(f"names can't mix scripts ({', '.join(sorted(scripts))})")
     if not name:
         raise ValueError("names can't be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"names have at most {MAX_NAME_LENGTH} characters once normalised")
     return name
 
 
 #: A member's or a room's name: 1 to 32 characters, normalised (``normalised_name``).
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
     AfterValidator(normalised_name),
 ]
 #: What a member says: 1 to 1000 characters.
@@ -74,7 +119,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class Joined(BaseModel):
-    """The reply to ``join``: the room as its new member finds it."""
+    """The reply to ``join``: the room as its new member finds it (on this worker)."""
 
     room: str
     name: str
@@ -82,7 +127,7 @@ class Joined(BaseModel):
 
 
 class Presence(BaseModel):
-    """Told to the others in a room when someone joins or leaves it."""
+    """Broadcast to the others in a room when someone joins or leaves it."""
 
     type: Literal["joined", "left"]
     room: str
@@ -90,10 +135,11 @@ class Presence(BaseModel):
 
 
 class Line(BaseModel):
-    """One chat line: ``say`` sends it to the whole room, ``whisper`` to one member.
+    """One chat line: ``say`` broadcasts it to the whole room, ``whisper`` to one member.
 
-    Its sender gets it too, as the reply to its own message, so every page shows
-    the text as the server accepted it.
+    The sender of a ``say`` gets its line from the broadcast, as a member of the room;
+    the sender of a whisper as the reply. Either way every page shows the text as the
+    server accepted it.
     """
 
     type: Literal["message"] = "message"
@@ -109,21 +155,34 @@ def chat_error(error_type: str, msg: str, field: str | None = None) -> InvalidMe
     return InvalidMessage([{"type": error_type, "loc": [field] if field else [], "msg": msg}])
 
 
-async def deliver(member: Chat, message: BaseModel) -> bool:
-    """Send ``message`` to another connection; ``False`` if that peer went away.
+def room_group(room: str) -> str:
+    """The group of everyone in ``room``: its lines and presence notices go there."""
+    return f"room:{room}"
 
-    A peer's failure is never the sender's: its own connection notices the
-    disconnect and leaves the room in ``on_disconnect``.
+
+def member_group(room: str, name: str) -> str:
+    """The group of member ``name`` of ``room``, where whispers to it go.
+
+    The pair is written as JSON, so that no two pairs share a group whatever their
+    names hold (``("a:b", "c")`` and ``("a", "b:c")`` don't); case doesn't count, as
+    for names taken.
     """
-    try:
-        await member.send_json(message)
-    except (WebSocketDisconnect, RuntimeError):  # gone, or closed while we sent
-        return False
-    return True
+    return "member:" + json.dumps([room, name.casefold()], ensure_ascii=False)
+
+
+def groups_from_environment() -> Groups:
+    """``RedisGroups(REDIS_URL)`` when ``REDIS_URL`` is set (several workers), else the
+    in-memory ``MemoryGroups()`` (one process, nothing to install)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return MemoryGroups()
+    from socketsundso.groups import RedisGroups  # imports redis: only when asked for
+
+    return RedisGroups(url)
 
 
 class Rooms:
-    """Who is in which room, shared by every connection of this process (in memory)."""
+    """Who is in which room among this process's connections (not other workers')."""
 
     def __init__(self) -> None:
         self._rooms: dict[str, dict[str, Chat]] = {}
@@ -132,20 +191,22 @@ class Rooms:
         """The names in ``room``, in the order they joined."""
         return list(self._rooms.get(room, ()))
 
-    def find(self, room: str, name: str) -> Chat | None:
-        """The connection of member ``name`` of ``room``, if there is one."""
-        return self._rooms.get(room, {}).get(name)
+    def named(self, room: str, name: str) -> str | None:
+        """The member of ``room`` called ``name`` regardless of case, as it wrote its name."""
+        folded = name.casefold()
+        return next(
+            (other for other in self._rooms.get(room, ()) if other.casefold() == folded), None
+        )
 
     def add(self, room: str, name: str, member: Chat) -> None:
         """Put ``member`` in ``room`` as ``name``; a name is unique within its room.
 
         Unique regardless of case: ``Ann`` can't join a room where ``ann`` is.
         """
-        members = self._rooms.setdefault(room, {})
-        taken = next((other for other in members if other.casefold() == name.casefold()), None)
+        taken = self.named(room, name)
         if taken is not None:
             raise chat_error("name_taken", f"{taken!r} is already in room {room!r}", "name")
-        members[name] = member
+        self._rooms.setdefault(room, {})[name] = member
 
     def remove(self, room: str, name: str, member: Chat) -> None:
         """Take ``member`` out of ``room``; a room nobody is in is forgotten."""
@@ -154,16 +215,6 @@ class Rooms:
             del members[name]
         if not members:
             self._rooms.pop(room, None)
-
-    async def broadcast(self, room: str, message: BaseModel, *, exclude: str | None = None) -> None:
-        """Send ``message`` to every member of ``room`` but ``exclude``.
-
-        One member after another: a member on a slow network slows the sender down.
-        An app with many members per room would give each member a queue of its own.
-        """
-        for name, member in list(self._rooms.get(room, {}).items()):
-            if name != exclude:
-                await deliver(member, message)
 
 
 #: The rooms of this process.
@@ -175,6 +226,8 @@ class Chat(WebSocketHandlingEndpoint):
 
     #: Chat lines are short: refuse anything over 16 KiB before parsing it.
     max_message_size = 16 * 1024
+    #: Where rooms live: Redis with ``REDIS_URL`` (every worker), else this process.
+    groups = groups_from_environment()
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         super().__init__(scope, receive, send)
@@ -188,27 +241,34 @@ class Chat(WebSocketHandlingEndpoint):
             raise chat_error("already_joined", f"Leave room {self.room!r} first")
         rooms.add(room, name, self)
         self.room, self.name = room, name
-        await rooms.broadcast(room, Presence(type="joined", room=room, name=name), exclude=name)
+        await self.announce(Presence(type="joined", room=room, name=name))
+        await self.join(room_group(room))
+        await self.join(member_group(room, name))
         return Joined(room=room, name=name, members=rooms.members(room))
 
-    @on_event(response_model=Line)
-    async def on_say(self, text: Text) -> Line:
-        """Say ``text`` to everyone in the room."""
+    @on_event
+    async def on_say(self, text: Text) -> None:
+        """Say ``text`` to everyone in the room, this member too (no reply of its own)."""
         room, name = self.membership()
-        line = Line(room=room, sender=name, text=text)
-        await rooms.broadcast(room, line, exclude=name)
-        return line
+        await self.broadcast(room_group(room), Line(room=room, sender=name, text=text))
 
     @on_event(response_model=Line)
     async def on_whisper(self, to: Name, text: Text) -> Line:
-        """Say ``text`` to member ``to`` of the room only."""
+        """Say ``text`` to member ``to`` of the room only; the reply is the line.
+
+        Whether ``to`` exists is known for this worker's members only: see the module's
+        docstring.
+        """
         room, name = self.membership()
-        line = Line(room=room, sender=name, text=text, to=to)
-        member = rooms.find(room, to)
-        if member is None or member is self or not await deliver(member, line):
+        recipient = rooms.named(room, to)
+        if to.casefold() == name.casefold() or (
+            recipient is None and isinstance(self.groups, MemoryGroups)
+        ):
             raise chat_error(
                 "unknown_member", f"Nobody else called {to!r} is in room {room!r}", "to"
             )
+        line = Line(room=room, sender=name, text=text, to=recipient or to)
+        await self.broadcast(member_group(room, to), line)
         return line
 
     @on_event
@@ -219,7 +279,7 @@ class Chat(WebSocketHandlingEndpoint):
         return {"room": room}
 
     async def on_disconnect(self, close_code: int) -> None:
-        """A member who goes away leaves their room."""
+        """A member who goes away leaves their room (its groups are left already)."""
         if self.room is not None:
             await self.leave_room()
 
@@ -230,11 +290,26 @@ class Chat(WebSocketHandlingEndpoint):
         return self.room, self.name
 
     async def leave_room(self) -> None:
-        """Leave the current room and tell the others in it."""
+        """Leave the current room and its groups, then tell the others in it."""
         room, name = self.membership()
         self.room = self.name = None
         rooms.remove(room, name, self)
-        await rooms.broadcast(room, Presence(type="left", room=room, name=name))
+        await self.leave(room_group(room))
+        await self.leave(member_group(room, name))
+        await self.announce(Presence(type="left", room=room, name=name))
+
+    async def announce(self, presence: Presence) -> None:
+        """Broadcast ``presence`` to its room; a broker out of reach only costs a log line.
+
+        The join or leave it tells of happened all the same, and the members on this
+        worker heard of it: it is no error of the client's.
+        """
+        try:
+            await self.broadcast(room_group(presence.room), presence)
+        except BroadcastUnavailable:
+            logger.warning(
+                "%s of %r reached this worker's members only", presence.type, presence.name
+            )
 
 
 async def page(request: Request) -> FileResponse:

@@ -23,7 +23,6 @@ function showRoom(joined) {
   $("room-name").textContent = joined.room;
   $("me").textContent = joined.name;
   $("members").textContent = joined.members.join(", ");
-  $("messages").replaceChildren();
 }
 
 function updateMembers(presence) {
@@ -35,6 +34,8 @@ function updateMembers(presence) {
 const handlers = {
   join: showRoom,
   leave: () => showRoom(null),
+  // A room's lines come to everyone in it, their sender too; a whisper's sender gets
+  // it as the reply.
   message: (line) => {
     const to = line.to === null ? "" : ` → ${line.to}`;
     append($("messages"), `${line.sender}${to}: ${line.text}`, line.to === null ? "" : "whisper");
@@ -72,6 +73,9 @@ socket.addEventListener("message", (event) => {
 
 $("join-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  // Cleared now, not on the reply: a line of the room may come before it (the reply
+  // waits until the server subscribed to the room; the room's lines don't).
+  $("messages").replaceChildren();
   send({ type: "join", name: $("name").value, room: $("room").value });
 });
 $("say-form").addEventListener("submit", (event) => {

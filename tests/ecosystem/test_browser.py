@@ -97,9 +97,16 @@ def test_two_pages_chat_in_a_room(browser: Browser, base_url: str) -> None:
         ann.click("#say")
         expect(bob.locator("#messages li").last).to_have_text("ann: hello from ann")
         expect(ann.locator("#messages li").last).to_have_text("ann: hello from ann")
+        # The sender's line is the room's broadcast, once: say has no reply of its own.
+        expect(ann.locator("#messages li")).to_have_text(["bob joined", "ann: hello from ann"])
         expect(bob.locator("#errors li")).to_have_count(0)
         screenshot(ann, "chat-ann")
         screenshot(bob, "chat-bob")
+
+        bob.click("#leave")
+        expect(bob.locator("#join-form")).to_be_visible()
+        expect(ann.locator("#messages li").last).to_have_text("bob left")
+        expect(ann.locator("#members")).to_have_text("ann")
     finally:
         ann.close()
         bob.close()

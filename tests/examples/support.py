@@ -1,15 +1,27 @@
-"""Helpers for the example tests: blocking calls with a deadline, so no test hangs."""
+"""Helpers for the example tests: calls with a deadline, so no test hangs.
+
+``call_with_timeout`` bounds a blocking call (a TestClient session's ``receive_json``, a
+README sample); ``next_message`` and ``ask`` bound what a ``websockets`` client waits for
+a real server's answer.
+"""
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-__all__ = ["call_with_timeout"]
+import anyio
+from websockets.asyncio.client import ClientConnection
+
+__all__ = ["TIMEOUT", "ask", "call_with_timeout", "next_message"]
 
 T = TypeVar("T")
+
+#: Seconds a test waits for a message before failing (instead of hanging).
+TIMEOUT = 10.0
 
 
 def call_with_timeout(function: Callable[[], T], timeout: float, what: str) -> T:
@@ -35,3 +47,15 @@ def call_with_timeout(function: Callable[[], T], timeout: float, what: str) -> T
     if error is not None:
         raise error
     return cast(T, result)
+
+
+async def next_message(ws: ClientConnection, seconds: float = TIMEOUT) -> Any:
+    """The next JSON message ``ws`` receives; fails the test if none comes in ``seconds``."""
+    with anyio.fail_after(seconds):
+        return json.loads(await ws.recv())
+
+
+async def ask(ws: ClientConnection, message: dict[str, Any]) -> Any:
+    """Send ``message`` on ``ws`` and return the next message (its answer, usually)."""
+    await ws.send(json.dumps(message))
+    return await next_message(ws)

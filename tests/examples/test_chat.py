@@ -1,9 +1,15 @@
-"""The chat example, driven as its page drives it: join, say, whisper, leave, mistakes."""
+"""The chat example, driven as its page drives it: join, say, whisper, leave, mistakes.
+
+Rooms are groups of ``Chat.groups`` (the in-memory hub here: no ``REDIS_URL``), so
+the tests count their members with ``Chat.groups.members(...)``. The last tests run
+the app under uvicorn with real clients, one of which never reads.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,15 +17,18 @@ import anyio
 import pytest
 import websockets
 from starlette.testclient import TestClient, WebSocketTestSession
-from starlette.types import Message
-from starlette.websockets import WebSocketState
+from websockets.asyncio.client import ClientConnection
 
-from examples.chat import Chat, app, rooms
-from tests.examples.support import call_with_timeout
+from examples.chat import Chat, app, member_group, room_group, rooms
+from socketsundso.groups import Groups
+from tests.examples.support import TIMEOUT, ask, call_with_timeout, next_message
 from tests.servers import serve
+from tests.stalled_client import stalled_client
 
-#: Seconds a test waits for a message before failing (instead of hanging).
-TIMEOUT = 10.0
+#: Seconds within which a line must reach the healthy members while one member stalls.
+PROMPTLY = 0.5
+#: Seconds a test may take to stall a member (filling its server's buffers) and drop it.
+STALL_DEADLINE = 60.0
 
 
 @pytest.fixture
@@ -72,9 +81,13 @@ def test_join_replies_with_the_members_and_tells_the_others(client: TestClient) 
             bob.send_json({"type": "join", "room": "join-room", "name": " bob "})
             assert receive(bob)["members"] == ["ann", "bob"]
             assert receive(ann) == {"type": "joined", "room": "join-room", "name": "bob"}
+            assert Chat.groups.members(room_group("join-room")) == 2
+            assert Chat.groups.members(member_group("join-room", "bob")) == 1
 
 
-def test_say_reaches_everyone_in_the_room_and_no_one_else(client: TestClient) -> None:
+def test_say_reaches_everyone_in_the_room_its_sender_too_and_no_one_else(
+    client: TestClient,
+) -> None:
     with (
         join(client, "say-room", "ann") as ann,
         join(client, "say-room", "bob") as bob,
@@ -89,7 +102,7 @@ def test_say_reaches_everyone_in_the_room_and_no_one_else(client: TestClient) ->
             "text": "hello",
             "to": None,
         }
-        assert receive(ann) == line
+        assert receive(ann) == line  # once: by the broadcast, as to the others
         assert receive(bob) == line
         cat.send_json({"type": "say", "text": "anyone?"})
         assert receive(cat)["room"] == "elsewhere"
@@ -121,6 +134,33 @@ def test_whisper_reaches_its_recipient_only(client: TestClient) -> None:
         assert receive(bob)["text"] == "all"  # the whisper never came to bob
 
 
+def test_say_has_no_reply_of_its_own(client: TestClient) -> None:
+    with join(client, "id-room", "ann") as ann:
+        ann.send_json({"type": "say", "text": "numbered", "id": 7})
+        line = receive(ann)
+        assert line["text"] == "numbered"
+        assert "id" not in line  # the broadcast line, the same for every member
+        ann.send_json({"type": "say", "text": "", "id": 8})
+        assert receive(ann)["id"] == 8  # an error reply carries the id
+
+
+def test_whisper_finds_its_recipient_regardless_of_case(client: TestClient) -> None:
+    with join(client, "case-room", "ann") as ann, join(client, "case-room", "Bob") as bob:
+        assert receive(ann)["name"] == "Bob"
+        ann.send_json({"type": "whisper", "to": "BOB", "text": "psst"})
+        line = {
+            "type": "message",
+            "room": "case-room",
+            "sender": "ann",
+            "text": "psst",
+            "to": "Bob",
+        }
+        assert receive(ann) == line
+        assert receive(bob) == line
+        bob.send_json({"type": "whisper", "to": "bob", "text": "me?"})
+        assert receive(bob)["errors"][0]["type"] == "unknown_member"
+
+
 def test_whisper_to_an_unknown_member_is_an_error_reply(client: TestClient) -> None:
     with join(client, "lonely-room", "ann") as ann:
         ann.send_json({"type": "whisper", "to": "zed", "text": "hi"})
@@ -139,6 +179,24 @@ def test_whisper_to_an_unknown_member_is_an_error_reply(client: TestClient) -> N
         assert receive(ann)["text"] == "still here"
 
 
+def test_with_groups_beyond_this_process_a_whisper_to_a_stranger_is_sent_anyway(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any hub but MemoryGroups may have members on other workers, unknown here.
+    monkeypatch.setattr(Chat, "groups", Groups())
+    with join(client, "wide-room", "ann") as ann:
+        ann.send_json({"type": "whisper", "to": "zed", "text": "there?"})
+        assert receive(ann) == {
+            "type": "message",
+            "room": "wide-room",
+            "sender": "ann",
+            "text": "there?",
+            "to": "zed",
+        }
+        ann.send_json({"type": "whisper", "to": "ANN", "text": "me?"})
+        assert receive(ann)["errors"][0]["type"] == "unknown_member"  # that much it knows
+
+
 @pytest.mark.parametrize(
     ("message", "error_type", "loc"),
     [
@@ -148,6 +206,8 @@ def test_whisper_to_an_unknown_member_is_an_error_reply(client: TestClient) -> N
         ({"type": "shout", "text": "hi"}, "union_tag_invalid", ["type"]),
         ({"type": "join", "room": "x", "name": "n" * 33}, "string_too_long", ["name"]),
         ({"type": "join", "room": "bad-room", "name": "ann"}, "already_joined", []),
+        # NFKC makes U+FDFA 18 letters: a name is held to 32 characters once normalised.
+        ({"type": "join", "room": "bad-room", "name": "\ufdfa" * 2}, "value_error", ["name"]),
         ({"type": "say", "text": "x" * 20_000}, "message_too_large", []),
     ],
 )
@@ -209,6 +269,10 @@ def test_leave_tells_the_others_and_frees_the_name(client: TestClient) -> None:
         assert receive(bob) == {"type": "leave", "room": "leave-room"}
         assert receive(ann) == {"type": "left", "room": "leave-room", "name": "bob"}
         assert rooms.members("leave-room") == ["ann"]
+        assert Chat.groups.members(room_group("leave-room")) == 1
+        assert Chat.groups.members(member_group("leave-room", "bob")) == 0
+        ann.send_json({"type": "say", "text": "bob?"})
+        assert receive(ann)["text"] == "bob?"
         bob.send_json({"type": "join", "room": "leave-room", "name": "bob"})
         assert receive(bob)["members"] == ["ann", "bob"]
 
@@ -219,54 +283,109 @@ def test_disconnect_leaves_the_room(client: TestClient) -> None:
         bob.close()
         assert receive(ann) == {"type": "left", "room": "gone-room", "name": "bob"}
         assert rooms.members("gone-room") == ["ann"]
-
-
-def test_a_peer_that_went_away_does_not_hurt_the_sender(client: TestClient) -> None:
-    async def never() -> Message:
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")
-
-    async def broken_pipe(message: Message) -> None:
-        raise OSError("connection reset")
-
-    ghost = Chat({"type": "websocket"}, receive=never, send=broken_pipe)
-    ghost.websocket.application_state = WebSocketState.CONNECTED
-    with join(client, "ghost-room", "ann") as ann:
-        rooms.add("ghost-room", "ghost", ghost)
-        try:
-            ann.send_json({"type": "say", "text": "anyone?"})
-            assert receive(ann)["text"] == "anyone?"
-            ann.send_json({"type": "whisper", "to": "ghost", "text": "boo"})
-            assert receive(ann)["errors"][0]["type"] == "unknown_member"
-        finally:
-            rooms.remove("ghost-room", "ghost", ghost)
+        assert Chat.groups.members(room_group("gone-room")) == 1
+        assert Chat.groups.members(member_group("gone-room", "bob")) == 0
+    assert Chat.groups.members(room_group("gone-room")) == 0
+    assert room_group("gone-room") not in Chat.groups.groups()
 
 
 @pytest.mark.anyio
-async def test_chat_over_uvicorn_with_a_real_client() -> None:
+async def test_two_members_over_uvicorn_see_each_other_s_lines_and_presence() -> None:
     with serve(app) as base:
         async with (
             websockets.connect(f"{base}/ws") as ann,
             websockets.connect(f"{base}/ws") as bob,
         ):
-
-            async def ask(ws: websockets.ClientConnection, message: dict[str, Any]) -> Any:
-                await ws.send(json.dumps(message))
-                return await next_message(ws)
-
-            async def next_message(ws: websockets.ClientConnection) -> Any:
-                with anyio.fail_after(TIMEOUT):
-                    return json.loads(await ws.recv())
-
-            assert (await ask(ann, {"type": "join", "room": "net", "name": "ann"}))["members"] == [
-                "ann"
+            joined = await ask(ann, {"type": "join", "room": "net", "name": "ann"})
+            assert joined["members"] == ["ann"]
+            assert (await ask(bob, {"type": "join", "room": "net", "name": "bob"}))["members"] == [
+                "ann",
+                "bob",
             ]
-            await ask(bob, {"type": "join", "room": "net", "name": "bob"})
-            assert (await next_message(ann))["name"] == "bob"
-            said = await ask(bob, {"type": "say", "text": "over the wire"})
-            assert said == await next_message(ann)
-            assert said["text"] == "over the wire"
+            assert await next_message(ann) == {"type": "joined", "room": "net", "name": "bob"}
+            for speaker, text in ((ann, "hi bob"), (bob, "hi ann")):
+                said = await ask(speaker, {"type": "say", "text": text})
+                assert said["text"] == text
+                other = bob if speaker is ann else ann
+                assert await next_message(other) == said
             error = await ask(ann, {"type": "whisper", "to": "nobody", "text": "x"})
             assert error["errors"][0]["loc"] == ["to"]
             await bob.close()
             assert await next_message(ann) == {"type": "left", "room": "net", "name": "bob"}
+            assert Chat.groups.members(room_group("net")) == 1
+
+
+async def next_line(ws: ClientConnection, notices: list[Any]) -> Any:
+    """The next chat line ``ws`` receives; presence notices before it go to ``notices``."""
+    while (message := await next_message(ws))["type"] != "message":
+        notices.append(message)
+    return message
+
+
+async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None:
+    """Return once ``condition()`` holds (it is polled); fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        await anyio.sleep(0.01)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("settings", "closed_for"),
+    [
+        ({"send_queue_size": 8, "send_timeout": 60.0}, "closed_queue_full"),
+        (
+            {"send_queue_size": 8, "send_queue_policy": "drop_oldest", "send_timeout": 1.0},
+            "closed_send_timeout",
+        ),
+    ],
+    ids=["queue-full", "send-timeout"],
+)
+async def test_a_member_that_never_reads_does_not_freeze_the_room(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, Any], closed_for: str
+) -> None:
+    for name, value in settings.items():
+        monkeypatch.setattr(Chat, name, value)
+    closed_before = getattr(Chat.outgoing_counters, closed_for)
+    room = f"stall-{closed_for}"
+    with serve(app) as base:
+        async with (
+            websockets.connect(f"{base}/ws") as ann,
+            websockets.connect(f"{base}/ws") as bob,
+        ):
+            await ask(ann, {"type": "join", "room": room, "name": "ann"})
+            await ask(bob, {"type": "join", "room": room, "name": "bob"})
+            assert (await next_message(ann))["name"] == "bob"
+            zed_joins = json.dumps({"type": "join", "room": room, "name": "zed"})
+            with stalled_client(f"{base}/ws", zed_joins) as zed:
+                assert (await next_message(ann))["name"] == "zed"
+                assert (await next_message(bob))["name"] == "zed"
+                await until(lambda: Chat.groups.members(room_group(room)) == 3)
+                # Lines of 4 KB (four bytes a character) until zed's buffers are full, its
+                # queue too (or its socket has taken nothing for send_timeout), and it is
+                # dropped: ann and bob hear every line meanwhile, each within PROMPTLY.
+                heard_by_ann: list[Any] = []
+                heard_by_bob: list[Any] = []
+                slowest = 0.0
+                with anyio.fail_after(STALL_DEADLINE):
+                    for n in range(1_000_000):
+                        text = f"{n:06} " + "\N{GRINNING FACE}" * 990
+                        started = time.monotonic()
+                        await bob.send(json.dumps({"type": "say", "text": text}))
+                        assert (await next_line(bob, heard_by_bob))["text"] == text
+                        assert (await next_line(ann, heard_by_ann))["text"] == text
+                        slowest = max(slowest, time.monotonic() - started)
+                        if heard_by_ann and heard_by_bob:
+                            break
+                assert slowest < PROMPTLY
+                # zed's on_disconnect ran: it told the room, left its groups and its name.
+                left = {"type": "left", "room": room, "name": "zed"}
+                assert heard_by_ann == heard_by_bob == [left]
+                assert getattr(Chat.outgoing_counters, closed_for) == closed_before + 1
+                assert rooms.members(room) == ["ann", "bob"]
+                assert Chat.groups.members(room_group(room)) == 2
+                assert Chat.groups.members(member_group(room, "zed")) == 0
+                assert await anyio.to_thread.run_sync(zed.read_until_closed, TIMEOUT)
+            said = await ask(ann, {"type": "say", "text": "still here"})
+            assert said == await next_message(bob)
