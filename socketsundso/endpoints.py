@@ -345,9 +345,6 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _default_groups: ClassVar[bool] = True
-    _task: asyncio.Task[Any] | None = None
-    _cancelled_by_outbox = False
-    _running = False
     _handler_table: dict[str, Handler]
     _message_validator: ClassVar[SchemaValidator]
 
@@ -361,7 +358,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         self.receive = receive
         self.send = send
         self.websocket = WebSocket(scope, receive=receive, send=send)
-        self._outbox = Outbox(send, cast("OutgoingSettings", type(self)), self._give_up)
+        self._outbox = Outbox(send, cast("OutgoingSettings", type(self)))
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
@@ -420,19 +417,18 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             await self.websocket.close(code=status.WS_1008_POLICY_VIOLATION)
             return
         outbox = self._outbox
-        self._task = asyncio.current_task()
         outbox.watch()
         close_code = status.WS_1000_NORMAL_CLOSURE
         try:
-            self._running = True
+            outbox.running = True
             try:
                 close_code = await self._run()
             except asyncio.CancelledError:
-                if not self._given_up():
+                if not outbox.cancelled_run():
                     close_code = await self._close_code_after_cancel()
                     raise
             finally:
-                self._running = False
+                outbox.running = False
             if outbox.gave_up:
                 # A slow client, given up on by its outgoing path: close, briefly, and end.
                 close_code = SLOW_CONSUMER_CLOSE
@@ -468,30 +464,6 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
             # A send to some other connection failed: a bug of the handler, not ours.
             return await self._fail()
         return await self._client_close_code(code)
-
-    def _give_up(self) -> None:
-        """The outgoing path gave this connection up (a slow client): end its task.
-
-        Soon, not now: the connection's own handler may be the broadcaster that found its
-        queue full, and a task can only be cancelled where it waits.
-        """
-        asyncio.get_running_loop().call_soon(self._cancel_run)
-
-    def _cancel_run(self) -> None:
-        task = self._task
-        if self._running and task is not None and not task.done():
-            self._cancelled_by_outbox = True
-            task.cancel()
-
-    def _given_up(self) -> bool:
-        """Whether the cancellation being handled is the outgoing path's, and only that."""
-        task = self._task
-        if not self._cancelled_by_outbox or task is None:
-            return False
-        self._cancelled_by_outbox = False
-        # Python 3.10 can't tell another cancellation from ours: the connection ends anyway.
-        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
-        return uncancel is None or uncancel() == 0
 
     async def _message_loop(self) -> int:
         """Receive and handle messages until the client leaves; return the close code.

@@ -140,8 +140,8 @@ class Outbox:
     """
 
     __slots__ = (
+        "_cancelled_run",
         "_loop",
-        "_on_give_up",
         "_send",
         "_watchdog",
         "dropped",
@@ -152,22 +152,26 @@ class Outbox:
         "groups",
         "progress",
         "queue",
+        "running",
         "settings",
         "stuck_for",
+        "task",
         "unyielded",
         "writer",
     )
 
-    def __init__(
-        self, send: Send, settings: OutgoingSettings, on_give_up: Callable[[], Any]
-    ) -> None:
+    def __init__(self, send: Send, settings: OutgoingSettings) -> None:
         self._send = send
         #: The endpoint class: its ``send_queue_*`` settings, hub and counters.
         self.settings = settings
-        self._on_give_up = on_give_up
         self._watchdog: _Watchdog | None = None
-        #: The event loop the connection runs in (known once it is watched).
+        #: The event loop the connection runs in, and its task (known once watched).
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task[Any] | None = None
+        #: The task runs the connection's code (``on_connect``, the message loop): while
+        #: it does, a give-up cancels it.
+        self.running = False
+        self._cancelled_run = False
         self.queue: deque[_Item] | None = None
         self.writer: asyncio.Task[None] | None = None
         #: Nothing is being sent, no writer runs, the connection is open: a send of the
@@ -301,7 +305,8 @@ class Outbox:
 
     def give_up(self, reason: str, why: str) -> None:
         """End a connection whose client doesn't keep up: stop writing, leave its groups,
-        and have the connection closed with 1013 (``on_give_up`` cancels its task)."""
+        and have its task cancelled, soon, if it still runs the connection's code (the
+        endpoint then closes with 1013)."""
         if self.end_code is not None:
             return
         logger.warning(
@@ -311,18 +316,41 @@ class Outbox:
         self.end_reason = reason
         self.gave_up = True
         self._stop()
-        self._on_give_up()
+        # Soon, not now: the connection's own handler may be the broadcaster that found
+        # its queue full, and a task can only be cancelled where it waits.
+        asyncio.get_running_loop().call_soon(self._cancel_run)
+
+    def _cancel_run(self) -> None:
+        task = self.task
+        if self.running and task is not None and not task.done():
+            self._cancelled_run = True
+            task.cancel()
+
+    def cancelled_run(self) -> bool:
+        """Whether the cancellation the connection's task is handling is a give-up's only.
+
+        If so, the cancellation is taken back (the task goes on to close the connection).
+        """
+        task = self.task
+        if not self._cancelled_run or task is None:
+            return False
+        self._cancelled_run = False
+        # Python 3.10 can't tell another cancellation from ours: the connection ends anyway.
+        uncancel: Callable[[], int] | None = getattr(task, "uncancel", None)
+        return uncancel is None or uncancel() == 0
 
     def close(self, code: int) -> None:
         """The connection ended with ``code``: stop writing and leave every group now."""
         if self.end_code is None:
             self.end_code = code
+        self.task = None
         self._stop()
 
     def _stop(self) -> None:
         self.free = False
-        if self._watchdog is not None:
-            self._watchdog.outboxes.discard(self)
+        watchdog = self._watchdog
+        if watchdog is not None:
+            watchdog.outboxes.discard(self)
             self._watchdog = None
         if self.writer is not None:
             self.writer.cancel()
@@ -353,7 +381,8 @@ class Outbox:
             )
 
     def watch(self) -> None:
-        """Have this event loop's watchdog sample this outbox until it is closed."""
+        """Called by the connection's task: have the loop's watchdog sample this outbox
+        until it is closed, and know the task (a give-up cancels it)."""
         global _last_watchdog  # noqa: PLW0603 (a one-entry cache of _watchdogs)
         loop = asyncio.get_running_loop()
         watchdog = _last_watchdog
@@ -362,9 +391,12 @@ class Outbox:
             if watchdog is None:
                 watchdog = _watchdogs[loop] = _Watchdog(loop)
             _last_watchdog = watchdog
-        watchdog.watch(self)
+        watchdog.outboxes.add(self)
+        if self.settings.send_timeout != watchdog.timeout or watchdog.task is None:
+            watchdog.watch(self)
         self._watchdog = watchdog
         self._loop = loop
+        self.task = asyncio.current_task(loop)
 
 
 class _Watchdog:
@@ -374,13 +406,15 @@ class _Watchdog:
         self.loop = loop
         self.outboxes: set[Outbox] = set()
         self.interval = math.inf
+        #: The ``send_timeout`` of the last outbox watched (most loops see one value).
+        self.timeout = math.nan
         self.task: asyncio.Task[None] | None = None
 
     def watch(self, outbox: Outbox) -> None:
-        self.outboxes.add(outbox)
+        """Sample often enough for ``outbox``'s ``send_timeout``; run if not running."""
+        self.timeout = outbox.settings.send_timeout
         # Sampling four times per timeout gives a send up between 1 and 1.25 times it.
-        interval = max(outbox.settings.send_timeout / 4, 0.01)
-        self.interval = min(self.interval, interval)
+        self.interval = min(self.interval, max(self.timeout / 4, 0.01))
         if self.task is None:
             self.task = self.loop.create_task(self._run(), name="socketsundso send watchdog")
 

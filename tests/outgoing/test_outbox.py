@@ -53,11 +53,9 @@ def settings_of(**settings: Any) -> Any:
     )
 
 
-def outbox_of(socket: Socket, **settings: Any) -> tuple[Outbox, Any, list[str]]:
-    given_up: list[str] = []
+def outbox_of(socket: Socket, **settings: Any) -> tuple[Outbox, Any]:
     config = settings_of(**settings)
-    outbox = Outbox(socket, config, lambda: given_up.append("given up"))
-    return outbox, config, given_up
+    return Outbox(socket, config), config
 
 
 def test_defaults_are_documented_values() -> None:
@@ -134,7 +132,7 @@ def test_a_group_name_is_a_short_non_empty_string(group: object, error: type[Exc
 
 async def test_broadcasts_are_written_in_order_by_one_writer_that_then_ends() -> None:
     socket = Socket()
-    outbox, _, _ = outbox_of(socket)
+    outbox, _ = outbox_of(socket)
     for text in "abc":
         outbox.deliver(text)
     assert outbox.writer is not None
@@ -148,7 +146,7 @@ async def test_broadcasts_are_written_in_order_by_one_writer_that_then_ends() ->
 async def test_a_send_of_its_own_waits_behind_queued_broadcasts() -> None:
     socket = Socket()
     socket.gate.clear()
-    outbox, _, _ = outbox_of(socket, size=10)
+    outbox, _ = outbox_of(socket, size=10)
     outbox.deliver("broadcast 1")
     outbox.deliver("broadcast 2")
     reply = asyncio.ensure_future(outbox.send_in_turn("reply"))
@@ -166,13 +164,12 @@ async def test_a_full_queue_under_close_gives_the_connection_up_once(
 ) -> None:
     socket = Socket()
     socket.gate.clear()
-    outbox, settings, given_up = outbox_of(socket, size=2)
+    outbox, settings = outbox_of(socket, size=2)
     await settings.groups.join("g", outbox)
     outbox.groups = {"g"}
     with caplog.at_level(logging.WARNING, "socketsundso"):
         for n in range(10):
             outbox.deliver(str(n))
-    assert given_up == ["given up"]
     assert outbox.gave_up
     assert outbox.end_code == 1013
     assert settings.outgoing_counters.closed_queue_full == 1
@@ -190,7 +187,7 @@ async def test_drop_oldest_counts_every_drop_and_logs_once(
 ) -> None:
     socket = Socket()
     socket.gate.clear()
-    outbox, settings, given_up = outbox_of(socket, size=3, policy="drop_oldest", timeout=60)
+    outbox, settings = outbox_of(socket, size=3, policy="drop_oldest", timeout=60)
     with caplog.at_level(logging.WARNING, "socketsundso"):
         for n in range(10):
             outbox.deliver(str(n))
@@ -199,7 +196,7 @@ async def test_drop_oldest_counts_every_drop_and_logs_once(
     assert list(outbox.queue or ()) == ["7", "8", "9"]
     assert outbox.dropped == settings.outgoing_counters.dropped == 6
     assert settings.outgoing_counters.peak_queue_length == 3
-    assert given_up == []
+    assert not outbox.gave_up
     assert len(caplog.records) == 1
     socket.gate.set()
     await asyncio.sleep(0.01)
@@ -209,11 +206,11 @@ async def test_drop_oldest_counts_every_drop_and_logs_once(
 async def test_the_watchdog_gives_up_a_send_stuck_for_send_timeout() -> None:
     socket = Socket()
     socket.gate.clear()
-    outbox, settings, given_up = outbox_of(socket, timeout=0.2)
+    outbox, settings = outbox_of(socket, timeout=0.2)
     outbox.watch()
     outbox.deliver("stuck")
     started = asyncio.get_running_loop().time()
-    while not given_up:
+    while not outbox.gave_up:
         await asyncio.sleep(0.01)
         assert asyncio.get_running_loop().time() - started < 2, "never given up"
     waited = asyncio.get_running_loop().time() - started
@@ -224,7 +221,7 @@ async def test_the_watchdog_gives_up_a_send_stuck_for_send_timeout() -> None:
 
 async def test_the_watchdog_leaves_a_slow_but_moving_send_alone() -> None:
     socket = Socket()
-    outbox, settings, given_up = outbox_of(socket, size=100, timeout=0.2)
+    outbox, settings = outbox_of(socket, size=100, timeout=0.2)
     outbox.watch()
 
     async def trickle() -> None:  # one message per 50 ms: slow, never stuck
@@ -239,7 +236,7 @@ async def test_the_watchdog_leaves_a_slow_but_moving_send_alone() -> None:
         outbox.deliver(str(n))
     await asyncio.sleep(0.8)
     trickling.cancel()
-    assert given_up == []
+    assert not outbox.gave_up
     assert settings.outgoing_counters.closed_send_timeout == 0
     outbox.close(1000)
 
@@ -271,7 +268,7 @@ async def test_a_socket_failing_under_the_writer_fails_the_waiting_sends_and_end
         await socket.gate.wait()
         raise ConnectionResetError("gone")
 
-    outbox, _, given_up = outbox_of(socket)
+    outbox, _ = outbox_of(socket)
     outbox._send = failing
     outbox.deliver("broadcast")
     reply = asyncio.ensure_future(outbox.send_in_turn("reply"))
@@ -279,6 +276,6 @@ async def test_a_socket_failing_under_the_writer_fails_the_waiting_sends_and_end
     socket.gate.set()
     with pytest.raises(ConnectionResetError):
         await asyncio.wait_for(reply, 1)
-    assert (outbox.end_code, outbox.gave_up, given_up) == (1006, False, [])
+    assert (outbox.end_code, outbox.gave_up) == (1006, False)
     outbox.deliver("ignored")
     assert outbox.queue is None
