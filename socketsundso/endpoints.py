@@ -717,10 +717,24 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
                 f"{type(self).__qualname__}.join({group!r}): the connection is not open "
                 "(join from a handler, or from on_connect after accepting)"
             )
-        await outbox.settings.groups.join(group, outbox)
+        check_group_name(group)
         if outbox.groups is None:
             outbox.groups = set()
+        if group in outbox.groups:
+            return
+        # Known before the hub's join (which may wait for a broker): a connection that ends
+        # meanwhile leaves it too.
         outbox.groups.add(group)
+        hub = outbox.settings.groups
+        try:
+            await hub.join(group, outbox)
+        except BaseException:
+            if outbox.groups is not None:
+                outbox.groups.discard(group)
+            hub.leave_all((group,), outbox)
+            raise
+        if outbox.end_code is not None:  # ended while joining: its groups were left already
+            hub.leave_all((group,), outbox)
 
     async def leave(self, group: str) -> None:
         """Stop being a member of ``group``; leaving a group one isn't in does nothing."""

@@ -279,3 +279,35 @@ async def test_a_socket_failing_under_the_writer_fails_the_waiting_sends_and_end
     assert (outbox.end_code, outbox.gave_up) == (1006, False)
     outbox.deliver("ignored")
     assert outbox.queue is None
+
+
+class SlowHub(MemoryGroups):
+    """A hub whose first join of a group waits for ``release`` (a broker that is slow)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def _first_joined(self, group: str) -> None:
+        self.waiting.set()
+        await self.release.wait()
+
+
+async def test_a_connection_that_ends_while_its_join_waits_leaves_the_group() -> None:
+    from socketsundso.testing import AsyncEventSession
+    from tests.outgoing.apps import room_class
+
+    hub = SlowHub()
+    Room = room_class(groups=hub)
+    # Leaving the block waits 0.5 s for the app, then cancels it (blocked in join).
+    async with AsyncEventSession.connect(Room, timeout=0.5) as session:
+        await session.send_event("enter", group="g")
+        await asyncio.wait_for(hub.waiting.wait(), 5)
+        assert hub.members("g") == 1
+    # The session closed while the handler waited in join: the group was left.
+    assert hub.members("g") == 0
+    hub.release.set()
+    await asyncio.sleep(0.01)
+    assert hub.members("g") == 0
+    assert Room.closed == [1000]
