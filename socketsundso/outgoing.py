@@ -30,7 +30,7 @@ import logging
 import math
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias
 
@@ -266,10 +266,23 @@ class Outbox:
             )
 
     def write_queued(self) -> None:
-        """Start the writer, which sends what is queued (none may run, nor a direct send)."""
-        if self.end_code is None:
-            self.free = False
-            self.writer = asyncio.get_running_loop().create_task(self._write())
+        """Start the writer, which sends what is queued (none may run, nor a direct send).
+
+        The writer starts at once, in the caller (a broadcaster): a socket that takes the
+        messages without making the writer wait costs no task. Only a writer that must
+        wait (a client reading slower than we send) goes on in a task of its own, so a
+        broadcast to 10,000 healthy members creates no task, and the broadcaster still
+        never waits for a member's socket.
+        """
+        if self.end_code is not None:
+            return
+        self.free = False
+        writing = self._write()
+        try:
+            awaited = writing.send(None)
+        except StopIteration:  # all sent without waiting (its finally made us free again)
+            return
+        self.writer = asyncio.get_running_loop().create_task(_resumed(writing, awaited))
 
     async def _write(self) -> None:
         """Send everything queued, in order, then end (the next delivery starts another)."""
@@ -397,6 +410,37 @@ class Outbox:
         self._watchdog = watchdog
         self._loop = loop
         self.task = asyncio.current_task(loop)
+
+
+async def _resumed(coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:
+    """Run the rest of ``coroutine``, started by hand, whose first wait was on ``awaited``."""
+    await _Resume(coroutine, awaited)
+
+
+class _Resume:
+    """Awaitable that hands ``awaited`` to the task, then drives ``coroutine`` on."""
+
+    __slots__ = ("awaited", "coroutine")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:
+        self.coroutine = coroutine
+        self.awaited = awaited
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, awaited = self.coroutine, self.awaited
+        while True:
+            try:
+                sent = yield awaited  # the task waits on what the coroutine waits on
+            except BaseException as exc:  # a cancellation (or close): the coroutine's to handle
+                try:
+                    awaited = coroutine.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    awaited = coroutine.send(sent)
+                except StopIteration:
+                    return
 
 
 class _Watchdog:

@@ -130,17 +130,44 @@ def test_a_group_name_is_a_short_non_empty_string(group: object, error: type[Exc
         check_group_name(group)
 
 
-async def test_broadcasts_are_written_in_order_by_one_writer_that_then_ends() -> None:
+async def test_broadcasts_to_a_ready_socket_are_written_at_once_without_a_task() -> None:
     socket = Socket()
     outbox, _ = outbox_of(socket)
     for text in "abc":
         outbox.deliver(text)
+    assert socket.texts == ["a", "b", "c"]  # written by the broadcaster, in order
+    assert outbox.writer is None
+    assert outbox.free
+
+
+async def test_a_writer_that_must_wait_goes_on_in_a_task_of_its_own_then_ends() -> None:
+    socket = Socket()
+    socket.gate.clear()
+    outbox, _ = outbox_of(socket, size=10)
+    for text in "abc":
+        outbox.deliver(text)  # "a" waits in the socket; "b" and "c" are queued behind it
     assert outbox.writer is not None
     assert not outbox.free
-    await asyncio.sleep(0)
+    assert list(outbox.queue or ()) == ["b", "c"]
+    socket.gate.set()
+    await asyncio.wait_for(asyncio.shield(outbox.writer), 1)
     assert socket.texts == ["a", "b", "c"]
     assert outbox.writer is None
     assert outbox.free
+
+
+async def test_closing_cancels_a_waiting_writer() -> None:
+    socket = Socket()
+    socket.gate.clear()
+    outbox, _ = outbox_of(socket)
+    outbox.deliver("stuck")
+    writer = outbox.writer
+    assert writer is not None
+    outbox.close(1000)
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+    assert outbox.writer is None
+    assert not outbox.free
 
 
 async def test_a_send_of_its_own_waits_behind_queued_broadcasts() -> None:
