@@ -32,7 +32,6 @@ from .outgoing import (
     DEFAULT_SEND_QUEUE_SIZE,
     DEFAULT_SEND_TIMEOUT,
     SLOW_CONSUMER_CLOSE,
-    YIELD_EVERY,
     Outbox,
     OutgoingCounters,
     OutgoingSettings,
@@ -690,17 +689,17 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         # every reply. What WebSocket.send does for a connected socket, without its dispatch.
         outbox.free = False
         try:
-            await self.send({"type": "websocket.send", "text": text})
+            await outbox.asgi_send({"type": "websocket.send", "text": text})
         except OSError:
             websocket.application_state = WebSocketState.DISCONNECTED
             raise WebSocketDisconnect(code=status.WS_1006_ABNORMAL_CLOSURE) from None
         finally:
-            outbox.free = outbox.end_code is None
+            outbox.free = True
             outbox.progress = True
         if outbox.queue:
             outbox.write_queued()
-        if outbox.unyielded < YIELD_EVERY:  # outbox.sent(), without a coroutine
-            outbox.unyielded += 1
+        if outbox.sends_left > 1:  # outbox.sent(), without a coroutine
+            outbox.sends_left -= 1
         else:
             await outbox.sent()
 

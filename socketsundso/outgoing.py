@@ -26,6 +26,7 @@ thousands of messages would otherwise keep every other connection waiting.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import weakref
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias
 
 from starlette import status
-from starlette.types import Send
+from starlette.types import Message, Send
 from starlette.websockets import WebSocketDisconnect
 
 from .groups import Groups
@@ -127,12 +128,12 @@ class Outbox:
     """One connection's outgoing path (see the module's docstring); the ``Member`` hubs see.
 
     A send of the connection's own may go straight to the socket when ``free`` (no
-    writer, no other send under way, not ended): it sets ``free`` false, awaits the ASGI
-    send, then (also if the send raised) sets ``free`` to ``end_code is None`` and
-    ``progress`` true; it calls ``write_queued()`` if ``queue`` is non-empty, and
-    ``sent()`` (which yields to the event loop every ``YIELD_EVERY`` sends; inline,
-    a send may just increment ``unyielded`` while it is below ``YIELD_EVERY``). Otherwise
-    it awaits ``send_in_turn``. No counter that grows: these stores allocate nothing.
+    writer, no other send under way): it sets ``free`` false, awaits ``asgi_send``
+    (which raises ``WebSocketDisconnect`` once the outbox has ended), then (also if the
+    send raised) sets ``free`` and ``progress`` true; it calls ``write_queued()`` if
+    ``queue`` is non-empty, and ``sent()`` (inline: while ``sends_left`` is over 1, it
+    may just decrement it). Otherwise it awaits ``send_in_turn``. No counter that grows:
+    these stores allocate nothing.
 
     ``end_code`` is ``None`` while the connection may send; once set (by ``close`` when
     the connection ends, or by a slow client's ``give_up``), deliveries are ignored and
@@ -144,6 +145,7 @@ class Outbox:
         "_loop",
         "_send",
         "_watchdog",
+        "asgi_send",
         "dropped",
         "end_code",
         "end_reason",
@@ -153,15 +155,17 @@ class Outbox:
         "progress",
         "queue",
         "running",
+        "sends_left",
         "settings",
         "stuck_for",
         "task",
-        "unyielded",
         "writer",
     )
 
     def __init__(self, send: Send, settings: OutgoingSettings) -> None:
         self._send = send
+        #: The connection's ASGI ``send`` for direct sends; one that refuses, once ended.
+        self.asgi_send = send
         #: The endpoint class: its ``send_queue_*`` settings, hub and counters.
         self.settings = settings
         self._watchdog: _Watchdog | None = None
@@ -181,8 +185,8 @@ class Outbox:
         self.progress = False
         #: Watchdog samples in a row that found a send under way and no progress.
         self.stuck_for = 0
-        #: Sends since this connection last yielded to the event loop.
-        self.unyielded = 0
+        #: Sends left before this connection yields to the event loop.
+        self.sends_left = YIELD_EVERY
         self.dropped = 0
         #: The groups this connection is a member of (``None`` until it joins one).
         self.groups: set[str] | None = None
@@ -211,11 +215,10 @@ class Outbox:
         A socket that is always ready to write never makes an ``await`` suspend: a
         handler streaming thousands of messages would keep every other task waiting.
         """
-        if self.unyielded < YIELD_EVERY:
-            self.unyielded += 1
-            return
-        self.unyielded = 0
-        await asyncio.sleep(0)
+        self.sends_left -= 1
+        if self.sends_left <= 0:
+            self.sends_left = YIELD_EVERY
+            await asyncio.sleep(0)
 
     # -- broadcasts ----------------------------------------------------------------------
 
@@ -361,6 +364,9 @@ class Outbox:
 
     def _stop(self) -> None:
         self.free = False
+        self.asgi_send = functools.partial(
+            _refuse, self.end_code or status.WS_1006_ABNORMAL_CLOSURE, self.end_reason
+        )
         watchdog = self._watchdog
         if watchdog is not None:
             watchdog.outboxes.discard(self)
@@ -410,6 +416,11 @@ class Outbox:
         self._watchdog = watchdog
         self._loop = loop
         self.task = asyncio.current_task(loop)
+
+
+async def _refuse(code: int, reason: str, message: Message) -> None:
+    """The ``asgi_send`` of an ended outbox: nothing more goes to its socket."""
+    raise WebSocketDisconnect(code, reason)
 
 
 async def _resumed(coroutine: Coroutine[Any, Any, None], awaited: Any) -> None:

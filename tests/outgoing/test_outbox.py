@@ -338,3 +338,18 @@ async def test_a_connection_that_ends_while_its_join_waits_leaves_the_group() ->
     await asyncio.sleep(0.01)
     assert hub.members("g") == 0
     assert Room.closed == [1000]
+
+
+async def test_an_ended_outbox_refuses_direct_sends_and_queues_nothing() -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    socket = Socket()
+    outbox, _ = outbox_of(socket)
+    outbox.give_up("send queue full", "a test says so")
+    with pytest.raises(WebSocketDisconnect) as refused:
+        await outbox.asgi_send({"type": "websocket.send", "text": "late"})
+    assert (refused.value.code, refused.value.reason) == (1013, "send queue full")
+    with pytest.raises(WebSocketDisconnect):
+        await outbox.send_in_turn("late")
+    outbox.deliver("late")
+    assert socket.texts == []
