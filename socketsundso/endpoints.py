@@ -410,7 +410,10 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         rejects, or whose handler runs past ``handler_timeout`` is answered through
         ``send_exception`` and the connection goes on. ``WebSocketException`` from a
         handler closes with its code; any other exception is logged and closes with
-        1011, and the client is told nothing about it.
+        1011, and the client is told nothing about it. A client that doesn't keep up
+        with what is sent to it (see ``send_queue_size`` and ``send_timeout``) is given
+        up: closed with 1013, out of its groups at once. However the connection ends,
+        it leaves every group it joined before ``on_disconnect`` runs.
         """
         if not self._origin_allowed():
             await self.websocket.close(code=status.WS_1008_POLICY_VIOLATION)
