@@ -1,7 +1,7 @@
 """Slow and stalled clients over real sockets: nobody else waits for them, nothing grows.
 
 A stalled client is a raw socket with a 4 KiB receive buffer that never reads
-(``tests.serving.attacks.handshake``): the server's sends to it fill the socket
+(``tests.stalled_client``): the server's sends to it fill the socket
 buffers and then block. The outgoing path must give such a connection up (1013),
 leave its groups, run ``on_disconnect`` once and return from the ASGI call, while
 every other connection, the broadcaster and the event loop go on.
@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 
 import pytest
 from websockets.asyncio.client import connect
@@ -23,9 +21,9 @@ from tests.hardening.figures import write_figures
 from tests.outgoing.apps import Room, app_of, room_class
 from tests.outgoing.support import TIMEOUT, call, eventually, receive_items
 from tests.servers import serve
-from tests.serving.attacks import TEXT, frame, handshake
 from tests.serving.process import free_port, running, serve_command
 from tests.serving.test_serve import SHUTDOWN_BOUND
+from tests.stalled_client import stalled_client
 
 pytestmark = pytest.mark.anyio
 
@@ -33,21 +31,11 @@ pytestmark = pytest.mark.anyio
 BURST, ITEM_SIZE = 3000, 4096
 
 
-@contextmanager
-def stalled(url: str, *messages: bytes) -> Iterator[socket.socket]:
-    """A client of ``url`` that sends ``messages`` and then never reads."""
-    sock, _ = handshake(int(url.rsplit(":", 1)[1]), receive_buffer=4096)
-    with sock:
-        for message in messages:
-            sock.sendall(frame(TEXT, message))
-        yield sock
-
-
 async def test_a_handler_streaming_to_a_client_that_never_reads_is_given_up() -> None:
     Room = room_class(send_timeout=0.5)
     with serve(app_of(Room)) as url:
-        stream = b'{"type": "stream", "count": 100000, "size": 1024}'
-        with stalled(url, stream):
+        stream = '{"type": "stream", "count": 100000, "size": 1024}'
+        with stalled_client(f"{url}/ws", stream):
             async with connect(f"{url}/ws") as calm:
                 # The stalled connection's handler is blocked in send_json: others go on.
                 assert await call(calm, {"type": "ping"}) == {"type": "ping"}
@@ -64,7 +52,7 @@ async def test_a_burst_reaches_healthy_readers_beside_a_member_that_never_reads(
 ) -> None:
     size = 256
     Room = room_class(send_queue_size=size, send_queue_policy=policy, send_timeout=2.0)
-    with serve(app_of(Room)) as url, stalled(url, b'{"type": "enter", "group": "g"}'):
+    with serve(app_of(Room)) as url, stalled_client(f"{url}/ws", '{"type": "enter", "group": "g"}'):
         async with (
             connect(f"{url}/ws", max_queue=None) as sender,
             connect(f"{url}/ws", max_queue=None) as ann,
@@ -130,7 +118,7 @@ async def test_a_long_stream_to_a_fast_reader_does_not_hold_up_another_connectio
 
 async def test_a_broadcast_never_waits_for_a_stalled_member() -> None:
     Room = room_class(send_queue_size=64, send_timeout=5.0)
-    with serve(app_of(Room)) as url, stalled(url, b'{"type": "enter", "group": "g"}'):
+    with serve(app_of(Room)) as url, stalled_client(f"{url}/ws", '{"type": "enter", "group": "g"}'):
         async with connect(f"{url}/ws") as sender:
             await eventually(lambda: Room.groups.members("g") == 1, "the stalled one joined")
             for _ in range(3):  # 3 x 50 items of 64 KiB: far past its socket buffers
@@ -165,7 +153,7 @@ async def test_sigterm_ends_serve_with_a_stalled_member_in_a_busy_room() -> None
     port = free_port()
     with running(serve_command(port, app="tests.outgoing.apps:app")) as server:
         url = f"ws://127.0.0.1:{port}"
-        with stalled(url, b'{"type": "enter", "group": "g"}'):
+        with stalled_client(f"{url}/ws", '{"type": "enter", "group": "g"}'):
             async with connect(f"{url}/ws") as sender:
                 burst = {"type": "burst", "group": "g", "count": 200, "size": 65536}
                 assert await call(sender, burst) == {"type": "burst", "sent": 200}

@@ -9,6 +9,7 @@ the all-zero key (legal, and it spares masking the payload).
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import select
 import socket
@@ -26,6 +27,9 @@ __all__ = [
     "handshake",
     "pump",
 ]
+
+#: RFC 6455's GUID, which the server's ``Sec-WebSocket-Accept`` hashes with the key.
+_WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 #: Opcodes (RFC 6455, section 5.2).
 TEXT = 0x1
@@ -61,6 +65,13 @@ def handshake(
     text = head.decode("latin-1")
     if not text.startswith("HTTP/1.1 101"):
         raise ConnectionError(f"the handshake was refused: {text.splitlines()[0]!r}")
+    accept = base64.b64encode(hashlib.sha1((key + _WEBSOCKET_GUID).encode()).digest()).decode()
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in text.split("\r\n")[1:] if line)
+    }
+    if headers.get("sec-websocket-accept") != accept:
+        raise ConnectionError(f"wrong or missing Sec-WebSocket-Accept: {text!r}")
     return sock, text
 
 
