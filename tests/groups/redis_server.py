@@ -12,6 +12,8 @@ from pathlib import Path
 
 import redis
 
+from tests.servers import end_process
+
 __all__ = ["REDIS_SERVER", "RedisServer"]
 
 #: Debian's redis-server, which ``scripts/test`` installs.
@@ -114,9 +116,4 @@ class RedisServer:
         if process is None:
             return
         process.send_signal(signal.SIGCONT)  # a paused server can't handle SIGTERM
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end_process(process, 5)

@@ -6,29 +6,10 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
 
-from socketsundso import WebSocketHandlingEndpoint, on_event
-from socketsundso.groups import RedisGroups
 from socketsundso.testing import EventSession
 
+from .app import room_endpoint
 from .redis_server import RedisServer
-
-
-def room_endpoint(url: str) -> type[WebSocketHandlingEndpoint]:
-    """A chat room class with a RedisGroups hub of its own on ``url``."""
-
-    class Room(WebSocketHandlingEndpoint):
-        groups = RedisGroups(url)
-
-        @on_event
-        async def enter(self, room: str) -> dict[str, object]:
-            await self.join(room)
-            return {"room": room}
-
-        @on_event
-        async def say(self, room: str, n: int) -> None:
-            await self.broadcast(room, {"type": "said", "n": n})
-
-    return Room
 
 
 def test_each_testclient_loop_reopens_the_hubs_and_its_end_closes_them(
@@ -49,6 +30,6 @@ def test_each_testclient_loop_reopens_the_hubs_and_its_end_closes_them(
             speaker.send_event("enter", room="lobby")
             assert speaker.receive_event() == {"type": "enter", "room": "lobby"}
             speaker.send_event("say", room="lobby", n=n)
-            assert speaker.receive_event() == {"type": "said", "n": n}
-            assert listener.receive_event() == {"type": "said", "n": n}
+            assert speaker.receive_event() == {"type": "said", "room": "lobby", "n": n}
+            assert listener.receive_event() == {"type": "said", "room": "lobby", "n": n}
         assert redis_server.clients_soon() == 0

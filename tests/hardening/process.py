@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import end_process, free_port
 
 __all__ = ["ServerProcess", "serve_in_process"]
 
@@ -76,9 +76,4 @@ def serve_in_process(
         _wait_for_port(process, port, startup_timeout)
         yield ServerProcess(process, port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end_process(process, 10)
