@@ -138,12 +138,10 @@ class HandlingEndpointMeta(type):
         _check_send_settings(cls)
         if "groups" in namespace:
             _check_groups(name, namespace["groups"])
+            install(cls, "_default_groups", False)
         elif getattr(cls, "_default_groups", True):
             # A hub of its own, unless a base class chose one (which it then shares).
             install(cls, "groups", MemoryGroups())
-            install(cls, "_default_groups", True)
-        if "groups" in namespace:
-            install(cls, "_default_groups", False)
         install(cls, "outgoing_counters", OutgoingCounters())
         install(cls, "_own_events", frozenset(own))
         cls._set_handlers(handlers)

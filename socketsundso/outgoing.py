@@ -254,9 +254,7 @@ class Outbox:
             self.write_queued()
 
     def _drop_oldest(self, queue: deque[_Item]) -> None:
-        item = queue.popleft()
-        if not isinstance(item, str) and not item[1].done():
-            item[1].set_result(None)  # the sender goes on: its message was dropped
+        _settle(queue.popleft())  # a sender waiting on it goes on: its message was dropped
         self.dropped += 1
         self.settings.outgoing_counters.dropped += 1
         if self.dropped == 1:
@@ -297,8 +295,7 @@ class Outbox:
                 text = item if isinstance(item, str) else item[0]
                 await send({"type": "websocket.send", "text": text})
                 self.progress = True
-                if not isinstance(item, str) and not item[1].done():
-                    item[1].set_result(None)
+                _settle(item)
                 await self.sent()
         except Exception as exc:  # the socket failed: the connection's receive will tell
             self._fail_waiting(exc)
@@ -314,8 +311,7 @@ class Outbox:
         """Wake the senders waiting in the queue with ``exc``; empty it."""
         queue, self.queue = self.queue, None
         for item in queue or ():
-            if not isinstance(item, str) and not item[1].done():
-                item[1].set_exception(exc)
+            _settle(item, exc)
 
     # -- the end --------------------------------------------------------------------------
 
@@ -416,6 +412,19 @@ class Outbox:
         self._watchdog = watchdog
         self._loop = loop
         self.task = asyncio.current_task(loop)
+
+
+def _settle(item: _Item, exception: BaseException | None = None) -> None:
+    """Wake the sender waiting on ``item`` (a send of a connection's own), if any."""
+    if isinstance(item, str):
+        return
+    sent = item[1]
+    if sent.done():
+        return
+    if exception is None:
+        sent.set_result(None)
+    else:
+        sent.set_exception(exception)
 
 
 async def _refuse(code: int, reason: str, message: Message) -> None:
