@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Collection, Generator, Mapping
-from typing import Any, ClassVar, Literal, cast, overload
+from typing import Any, ClassVar, Generic, Literal, cast, overload
 
 import anyio
 from pydantic import BaseModel, ValidationError
@@ -19,9 +19,11 @@ from starlette import status
 from starlette.exceptions import WebSocketException
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from typing_extensions import TypeVar
 
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from ._envelope import message_validator, request_id_of, take_rejected_id
+from ._server_events import ServerEvents, declared_events
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .groups import Groups, MemoryGroups, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
@@ -39,7 +41,7 @@ from .outgoing import (
     check_send_settings,
 )
 
-__all__ = ["HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
+__all__ = ["EventsT", "HandlingEndpointMeta", "WebSocketHandlingEndpoint"]
 
 logger = logging.getLogger("socketsundso")
 
@@ -143,6 +145,7 @@ class HandlingEndpointMeta(type):
             # A hub of its own, unless a base class chose one (which it then shares).
             install(cls, "groups", MemoryGroups())
         install(cls, "outgoing_counters", OutgoingCounters())
+        _install_server_events(cls, name, namespace)
         install(cls, "_own_events", frozenset(own))
         cls._set_handlers(handlers)
         cls._build_validators()
@@ -184,6 +187,30 @@ class HandlingEndpointMeta(type):
         """Build what depends on every handler now: the first message must not wait for it."""
         install(cls, "event_message_model", _event_message_model(cls))
         install(cls, "_message_validator", _validator(cls))
+
+
+def _install_server_events(cls: type, name: str, namespace: Mapping[str, Any]) -> None:
+    """Give ``cls`` the events it declares (its own parameter's, else its bases')."""
+    declared = declared_events(name, namespace.get("__orig_bases__", ()))
+    if declared is None:
+        return  # inherited, with _events_parameter
+    models, parameter = declared
+    for base in cls.__mro__[1:]:
+        if (
+            isinstance(base, HandlingEndpointMeta)
+            and base.__dict__.get("_events_parameter", False) is None
+            and set(base.__dict__["server_events"]) != set(models)
+        ):
+            raise TypeError(
+                f"{name} declares its events again, but its base {base.__name__} declares "
+                f"{', '.join(m.__qualname__ for m in base.__dict__['server_events'])} already; "
+                "to vary the events, make the base generic in them "
+                '(class Base(WebSocketHandlingEndpoint[E]) with E = TypeVar("E", bound=BaseModel)) '
+                "and subclass Base[...]"
+            )
+    install(cls, "server_events", models)
+    install(cls, "_server_events", ServerEvents(name, models))
+    install(cls, "_events_parameter", parameter)
 
 
 def _check_allowed_origins(class_name: str, allowed: object) -> None:
@@ -253,17 +280,6 @@ def _checked_handlers(cls: type, value: object) -> dict[str, Handler]:
     return dict(value)
 
 
-def _json_text(message: Any) -> str:
-    """``message`` as one JSON text, by pydantic's serializer (models by alias)."""
-    # A model's own serializer: model_dump_json() without its Python-level argument
-    # handling, found without isinstance(), which pydantic's metaclass makes costly
-    # (and read off the instance: on the class, the metaclass slows the lookup too).
-    try:
-        return message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[no-any-return]
-    except AttributeError:  # not a model (a dict, a dataclass, ...)
-        return to_json(message, by_alias=True).decode()
-
-
 def _event_message_model(cls: type) -> type[WebSocketEventMessage[Any]]:
     """A model of any message ``cls`` accepts: ``type`` is the ``Literal`` of its events."""
     events = tuple(cls.__dict__["_handler_table"])
@@ -278,7 +294,16 @@ def _validator(cls: type) -> SchemaValidator:
     return message_validator(handler.model for handler in handlers.values())
 
 
-class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
+EventsT = TypeVar("EventsT", bound=BaseModel, default=Any)
+"""The events an endpoint pushes on its own (``emit``, ``broadcast``): a model or a union.
+
+Without a parameter it is ``Any``: the endpoint declares nothing and sends any model
+or dict. ``Any`` also keeps a bare ``WebSocketHandlingEndpoint`` annotation
+compatible with every parameterized subclass.
+"""
+
+
+class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta):
     """A JSON WebSocket API: each message's ``type`` picks a handler, its fields the arguments.
 
     Subclass it, decorate methods with ``socketsundso.on_event``, and route it like any
@@ -290,6 +315,11 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     handled, and answered with the handler's validated return value. Invalid
     messages get an ``{"errors": [...]}`` reply and the connection goes on; a
     handler that fails unexpectedly closes the connection with 1011.
+
+    The type parameter declares the events the server pushes on its own:
+    ``WebSocketHandlingEndpoint[Said | Left]`` sends ``Said`` and ``Left`` with
+    ``emit`` and ``broadcast``, each a pydantic model with a ``type`` ``Literal``
+    field of its own (checked when the class is made). Subclasses inherit it.
     """
 
     handlers: dict[str, Handler] = {}  # noqa: RUF012 (replaced per class, bound per instance)
@@ -339,8 +369,15 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
     (closed with 1013, its groups left, ``on_disconnect`` called, its task ended)."""
     outgoing_counters: ClassVar[OutgoingCounters]
     """Drops and slow-client closes of this class's connections in this process."""
+    server_events: ClassVar[tuple[type[BaseModel], ...]] = ()
+    """The event models this class declares it pushes (its type parameter), in order.
+
+    Empty when it declares none: then ``emit`` and ``broadcast`` send any model or dict.
+    """
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
+    _server_events: ClassVar[ServerEvents] = ServerEvents("WebSocketHandlingEndpoint", ())
+    _events_parameter: ClassVar[Any] = None
     _default_groups: ClassVar[bool] = True
     _handler_table: dict[str, Handler]
     _message_validator: ClassVar[SchemaValidator]
@@ -669,11 +706,34 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         Models are dumped by alias; anything else pydantic can serialize (dicts,
         dataclasses, datetimes, enums, UUIDs) goes too.
         """
-        # _json_text(), inline: this runs for every reply.
+        # A model's own serializer: model_dump_json() without its Python-level argument
+        # handling, found without isinstance(), which pydantic's metaclass makes costly
+        # (and read off the instance: on the class, the metaclass slows the lookup too).
         try:
             text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
         except AttributeError:  # not a model (a dict, a dataclass, ...)
             text = to_json(response, by_alias=True).decode()
+        await self._send_text(text)
+
+    async def emit(self, event: EventsT | Mapping[str, object]) -> None:
+        """Send ``event``, one of the events this class declares, to this connection.
+
+        An instance of a declared model is serialized as it is (no second validation);
+        a dict is validated against the declared events (by its ``type``) first. Anything
+        else (a model the class doesn't declare, a dict that fits no event) is a bug on
+        the server: ``socketsundso.exceptions.EventError``, which from a handler is
+        logged and answered with a generic ``internal_error`` entry while the
+        connection goes on. Without declared events, any model or dict goes, as with
+        ``send_json``. Ordered with replies and broadcasts, like ``send_json``.
+        """
+        if type(event) in self._server_events.classes:
+            text = event.__pydantic_serializer__.to_json(event, by_alias=True).decode()  # type: ignore[union-attr]
+        else:
+            text = self._server_events.text(event, f"{type(self).__qualname__}.emit")
+        await self._send_text(text)
+
+    async def _send_text(self, text: str) -> None:
+        """Send one JSON text frame, in turn with what the outbox has queued."""
         websocket = self.websocket
         if websocket.application_state is not _CONNECTED:
             await websocket.send({"type": "websocket.send", "text": text})  # raises as Starlette
@@ -749,11 +809,13 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         return frozenset(self._outbox.groups or ())
 
     @classmethod
-    async def broadcast(cls, group: str, message: Any) -> None:
+    async def broadcast(cls, group: str, message: EventsT | Mapping[str, object]) -> None:
         """Send ``message`` to every member of ``group``, on every worker the hub reaches.
 
-        ``message`` is what ``send_json`` takes (a model, a dict, ...); it is serialized
-        once, whatever the number of members. The call never waits for a member's
+        ``message`` is what ``emit`` takes: one of the events this class declares (any
+        model or dict when it declares none), checked as ``emit`` checks it (else
+        ``socketsundso.exceptions.EventError``). It is serialized once, whatever the
+        number of members. The call never waits for a member's
         socket: each member's outgoing queue gets the text (see ``send_queue_size``).
         Works from a handler (``self.broadcast(...)``) and outside any connection (an
         HTTP route, a background task). When the hub can't reach other workers it
@@ -761,7 +823,13 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         gets a ``broadcast_unavailable`` error reply); members in this process got the
         message all the same.
         """
-        await cls.groups.broadcast(check_group_name(group), _json_text(message))
+        group = check_group_name(group)
+        events = cls._server_events
+        if type(message) in events.classes:
+            text = message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[union-attr]
+        else:
+            text = events.text(message, f"{cls.__qualname__}.broadcast")
+        await cls.groups.broadcast(group, text)
 
     async def send_exception(self, exc: Exception) -> None:
         """Tell the client about ``exc`` as ``{"errors": [...]}``, via ``send_json``.
@@ -776,3 +844,7 @@ class WebSocketHandlingEndpoint(metaclass=HandlingEndpointMeta):
         if request_id is not None:
             reply["id"] = request_id
         await self.send_json(reply)
+
+
+# The type variable subclasses fill in: what declared_events() reads a parameter of.
+install(WebSocketHandlingEndpoint, "_events_parameter", WebSocketHandlingEndpoint.__parameters__[0])  # type: ignore[attr-defined]

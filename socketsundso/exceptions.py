@@ -20,6 +20,7 @@ __all__ = [
     "MAX_MESSAGE_LENGTH",
     "BroadcastUnavailable",
     "ErrorEntry",
+    "EventError",
     "InvalidMessage",
     "MessageError",
     "ResponseError",
@@ -234,6 +235,16 @@ class ResponseError(Exception):
     """
 
     request_id: RequestId | None = None
+
+
+class EventError(ResponseError):
+    """``emit`` or ``broadcast`` got something the endpoint doesn't declare it sends.
+
+    An undeclared model, a dict that fits none of the declared events, or neither a
+    model nor a dict: a bug on the server, like a reply its response model rejects.
+    From a handler, the client gets a generic ``internal_error`` entry and the
+    connection goes on; the server's log gets this exception, naming the culprit.
+    """
 
 
 def errors_for_client(exc: Exception) -> list[ErrorEntry]:

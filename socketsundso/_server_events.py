@@ -1,0 +1,154 @@
+"""The events a server pushes on its own, declared by an endpoint class's type parameter.
+
+``class Chat(WebSocketHandlingEndpoint[Said | Left])`` declares that ``Chat`` sends
+``Said`` and ``Left`` events (``emit``, ``broadcast``). This module reads that parameter
+when the class is made, checks the models once (each has a ``type`` ``Literal`` field, no
+two share a value), and turns what ``emit`` and ``broadcast`` get into one JSON text: a
+declared model as it is, a dict validated against the discriminated union of the events.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, final, get_args, get_origin
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic_core import to_json
+
+from .exceptions import EventError
+
+__all__ = ["ServerEvents", "declared_events"]
+
+
+def declared_events(
+    class_name: str, orig_bases: tuple[Any, ...]
+) -> tuple[tuple[type[BaseModel], ...], Any] | None:
+    """What a class body's bases declare: ``(events, parameter)``, or ``None`` if nothing.
+
+    ``orig_bases`` is the class's ``__orig_bases__``. A base such as
+    ``WebSocketHandlingEndpoint[Said | Left]`` (or ``Generic`` endpoint subclass
+    subscripted with its events) declares ``(Said, Left)``; one subscripted with a type
+    variable (``WebSocketHandlingEndpoint[E]``) makes the class generic in its events:
+    ``((), E)``, nothing declared until a subclass fills ``E`` in. ``Any`` and
+    ``BaseModel`` declare nothing (any event goes, as without a parameter).
+    """
+    for base in orig_bases:
+        origin = get_origin(base)
+        parameter = getattr(origin, "_events_parameter", None)
+        if parameter is None or parameter not in getattr(origin, "__parameters__", ()):
+            continue
+        argument = get_args(base)[origin.__parameters__.index(parameter)]
+        if isinstance(argument, typing.TypeVar):
+            return (), argument
+        return _event_models(class_name, argument), None
+    return None
+
+
+def _event_models(class_name: str, argument: Any) -> tuple[type[BaseModel], ...]:
+    """The models of ``argument`` (one model or a union of them), checked."""
+    if argument is Any or argument is BaseModel:
+        return ()
+    members = get_args(argument) if get_origin(argument) in (Union, UnionType) else (argument,)
+    models: list[type[BaseModel]] = []
+    for member in members:
+        if not (isinstance(member, type) and issubclass(member, BaseModel)):
+            raise TypeError(
+                f"{class_name}'s events must be pydantic models with a `type` Literal field; "
+                f"{member!r} is not a model"
+            )
+        models.append(member)
+    _check_type_fields(class_name, models)
+    return tuple(models)
+
+
+def _check_type_fields(class_name: str, models: list[type[BaseModel]]) -> None:
+    """Each event has a ``type: Literal[...]`` field of strings, and no two share a value."""
+    owners: dict[str, type[BaseModel]] = {}
+    for model in models:
+        values = type_values(model)
+        if values is None:
+            raise TypeError(
+                f"{class_name}'s event {model.__qualname__} needs a `type` field whose "
+                f"annotation is a Literal of strings, such as "
+                f'type: Literal["{model.__name__.lower()}"] = "{model.__name__.lower()}"'
+            )
+        for value in values:
+            other = owners.setdefault(value, model)
+            if other is not model:
+                raise TypeError(
+                    f"{class_name}'s events {other.__qualname__} and {model.__qualname__} "
+                    f"share the type {value!r}: a client could not tell them apart"
+                )
+
+
+def type_values(model: type[BaseModel]) -> tuple[str, ...] | None:
+    """The values of ``model``'s ``type: Literal[...]`` field, or ``None`` if it has none."""
+    field = model.model_fields.get("type")
+    if field is None or field.alias not in (None, "type"):
+        return None
+    if get_origin(field.annotation) is not Literal:
+        return None
+    values = get_args(field.annotation)
+    if not values or not all(isinstance(value, str) for value in values):
+        return None
+    return values
+
+
+@final
+class ServerEvents:
+    """The events one endpoint class declares, and how ``emit`` and ``broadcast`` send them.
+
+    ``classes`` is what the hot path tests (``type(event) in classes``): an instance of
+    a declared model is serialized as it is, never validated again. Everything else
+    goes through ``text``, which builds the discriminated union the first time a dict
+    needs it.
+    """
+
+    __slots__ = ("_adapter", "classes", "models", "owner")
+
+    def __init__(self, owner: str, models: tuple[type[BaseModel], ...]) -> None:
+        self.owner = owner
+        self.models = models
+        self.classes = frozenset(models)
+        self._adapter: TypeAdapter[BaseModel] | None = None
+
+    def text(self, event: object, sender: str) -> str:
+        """``event`` as one JSON text, or ``EventError`` if it is no declared event.
+
+        ``sender`` names the caller (``Chat.emit``) in the error.
+        """
+        if isinstance(event, BaseModel):
+            if not self.models or isinstance(event, self.models):
+                return event.__pydantic_serializer__.to_json(event, by_alias=True).decode()
+            raise EventError(
+                f"{sender} got a {type(event).__qualname__}, which is not one of the events "
+                f"{self.owner} declares ({self._names()})"
+            )
+        if not self.models:
+            return to_json(event, by_alias=True).decode()
+        if isinstance(event, Mapping):
+            try:
+                model = self._union().validate_python(event)
+            except ValidationError as exc:
+                raise EventError(
+                    f"{sender} got a dict that is none of the events {self.owner} declares "
+                    f"({self._names()}): {exc}"
+                ) from exc
+            return model.__pydantic_serializer__.to_json(model, by_alias=True).decode()
+        raise EventError(
+            f"{sender} takes one of the events {self.owner} declares ({self._names()}) "
+            f"or a dict of one, not {type(event).__qualname__}"
+        )
+
+    def _union(self) -> TypeAdapter[BaseModel]:
+        if self._adapter is None:
+            union: Any = self.models[0] if len(self.models) == 1 else Union[self.models]  # noqa: UP007
+            if len(self.models) > 1:
+                union = Annotated[union, Field(discriminator="type")]
+            self._adapter = TypeAdapter(union)
+        return self._adapter
+
+    def _names(self) -> str:
+        return ", ".join(model.__qualname__ for model in self.models)
