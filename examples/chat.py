@@ -221,8 +221,13 @@ class Rooms:
 rooms = Rooms()
 
 
-class Chat(WebSocketHandlingEndpoint):
-    """One chat connection: a member of at most one room at a time."""
+class Chat(WebSocketHandlingEndpoint[Line | Presence]):
+    """One chat connection: a member of at most one room at a time.
+
+    What the server pushes on its own is declared by the class's parameter: chat lines
+    (``Line``) and presence notices (``Presence``). ``broadcast`` takes those only
+    (mypy and pyright reject anything else), and the AsyncAPI document lists them.
+    """
 
     #: Chat lines are short: refuse anything over 16 KiB before parsing it.
     max_message_size = 16 * 1024

@@ -25,10 +25,11 @@ import math
 import queue
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, Generic
+from typing import Any, Generic, overload
 from urllib.parse import urlsplit
 
 import anyio
+from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json
 from starlette import status
 from starlette.applications import Starlette
@@ -45,6 +46,7 @@ from starlette.types import ASGIApp, Message
 from starlette.websockets import WebSocketDisconnect
 from typing_extensions import TypeVar
 
+from ._server_events import type_values
 from .endpoints import WebSocketHandlingEndpoint
 from .exceptions import ErrorEntry
 from .models import RequestId
@@ -54,6 +56,7 @@ __all__ = [
     "AsyncEventSession",
     "EndpointT",
     "EventSession",
+    "ModelT",
     "ReceiveTimeout",
     "UnexpectedReply",
 ]
@@ -63,6 +66,9 @@ DEFAULT_TIMEOUT = 5.0
 
 EndpointT = TypeVar("EndpointT", bound=WebSocketHandlingEndpoint, default=WebSocketHandlingEndpoint)
 """The endpoint class a session talks to; static checkers (and the mypy plugin) read it."""
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+"""The model ``receive_event(Model)`` parses the next event into."""
 
 #: Close code reported when the app stopped without closing the connection (ASGI has none).
 _ABNORMAL_CLOSURE = 1006
@@ -116,6 +122,30 @@ def _as_event(reply: Any) -> dict[str, Any]:
     if isinstance(reply, dict) and "errors" not in reply and "type" in reply:
         return reply
     raise UnexpectedReply("an event (a JSON object with 'type')", reply)
+
+
+def _check_model(model: object) -> None:
+    """Refuse a ``receive_event`` argument that isn't a model class, before waiting."""
+    if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(
+            f"receive_event() takes a pydantic model class (pass a timeout by keyword: "
+            f"receive_event(timeout=...)), not {model!r}"
+        )
+
+
+def _as_model(reply: Any, model: type[ModelT]) -> ModelT:
+    """``reply`` parsed into ``model``; ``UnexpectedReply`` if it is another event or invalid."""
+    values = type_values(model)
+    wanted = f"a {model.__qualname__} event" + (
+        f" (type {' or '.join(map(repr, values))})" if values else ""
+    )
+    event = _as_event(reply)
+    if values is not None and event["type"] not in values:
+        raise UnexpectedReply(wanted, reply)
+    try:
+        return model.model_validate(event)
+    except ValidationError as exc:
+        raise UnexpectedReply(f"{wanted} that validates ({exc})", reply) from exc
 
 
 def _matching_errors(
@@ -283,15 +313,27 @@ class EventSession(Generic[EndpointT]):
         """The next frame's JSON, whatever it is; ``WebSocketDisconnect`` if the app closed."""
         return _decode(self.receive_message(timeout))
 
-    def receive_event(self, timeout: float | None = None) -> dict[str, Any]:
-        """The next event the endpoint sends (a reply or a broadcast), as a dict.
+    @overload
+    def receive_event(
+        self, model: None = None, /, timeout: float | None = None
+    ) -> dict[str, Any]: ...
+    @overload
+    def receive_event(self, model: type[ModelT], /, timeout: float | None = None) -> ModelT: ...
+    def receive_event(
+        self, model: type[ModelT] | None = None, /, timeout: float | None = None
+    ) -> dict[str, Any] | ModelT:
+        """The next event the endpoint sends (a reply, an ``emit``, a broadcast).
 
-        Raises ``ReceiveTimeout`` if none comes within ``timeout`` seconds (the
-        session's default if ``None``),
+        As a dict; or, given a model (``receive_event(Said)``), parsed into it: then
+        ``UnexpectedReply`` if the next event is another one (its ``type`` isn't one of
+        the model's ``type`` values) or doesn't validate. Raises ``ReceiveTimeout`` if
+        none comes within ``timeout`` seconds (the session's default if ``None``),
         ``UnexpectedReply`` for an error reply (use ``expect_error`` for those), and
         ``WebSocketDisconnect`` if the app closed the connection.
         """
-        return _as_event(self.receive_json(timeout))
+        _check_model(model)
+        reply = self.receive_json(timeout)
+        return _as_event(reply) if model is None else _as_model(reply, model)
 
     def expect_error(
         self,
@@ -459,9 +501,21 @@ class AsyncEventSession(Generic[EndpointT]):
         """The next frame's JSON, whatever it is; ``WebSocketDisconnect`` if the app closed."""
         return _decode(await self.receive_message(timeout))
 
-    async def receive_event(self, timeout: float | None = None) -> dict[str, Any]:
+    @overload
+    async def receive_event(
+        self, model: None = None, /, timeout: float | None = None
+    ) -> dict[str, Any]: ...
+    @overload
+    async def receive_event(
+        self, model: type[ModelT], /, timeout: float | None = None
+    ) -> ModelT: ...
+    async def receive_event(
+        self, model: type[ModelT] | None = None, /, timeout: float | None = None
+    ) -> dict[str, Any] | ModelT:
         """The next event the endpoint sends; see ``EventSession.receive_event``."""
-        return _as_event(await self.receive_json(timeout))
+        _check_model(model)
+        reply = await self.receive_json(timeout)
+        return _as_event(reply) if model is None else _as_model(reply, model)
 
     async def expect_error(
         self,
