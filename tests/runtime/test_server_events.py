@@ -8,16 +8,20 @@ inherit the parameter, and the seed API without one.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import UserDict
 from typing import Any, Literal, TypeVar
 
 import pytest
 from pydantic import BaseModel, Field
+from websockets.asyncio.client import ClientConnection, connect
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 from socketsundso.exceptions import EventError
 from socketsundso.testing import AsyncEventSession, EventSession, UnexpectedReply
+from tests.runtime.support import TIMEOUT, app_of
+from tests.servers import serve
 
 INTERNAL = [
     {"type": "internal_error", "loc": [], "msg": "The server could not process this message"}
@@ -336,3 +340,35 @@ def test_the_async_session_receives_events_as_models_too() -> None:
                 await chat.receive_event(Left)
 
     asyncio.run(main())
+
+
+# --- Over real sockets ----------------------------------------------------------------------
+
+
+async def received(ws: ClientConnection) -> Any:
+    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+
+
+def test_emit_and_broadcast_over_real_sockets() -> None:
+    """uvicorn on 127.0.0.1 and two ``websockets`` clients: every kind, in order."""
+
+    async def main(url: str) -> None:
+        async with connect(f"{url}/ws") as ann, connect(f"{url}/ws") as bob:
+            said = {"type": "said", "room": "g", "text": "joining"}
+            await ann.send(json.dumps({"type": "announce", "group": "g", "what": "joining"}))
+            assert await received(ann) == said
+            await bob.send(json.dumps({"type": "announce", "group": "g", "what": "joining"}))
+            assert await received(ann) == await received(bob) == said
+            await ann.send(json.dumps({"type": "emit", "kind": "dict"}))
+            await ann.send(json.dumps({"type": "emit", "kind": "undeclared", "id": 1}))
+            await ann.send(json.dumps({"type": "emit", "kind": "model"}))
+            assert [await received(ann) for _ in range(5)] == [
+                {"type": "gone", "name": "ann"},
+                {"type": "emit", "done": "dict"},
+                {"errors": INTERNAL, "id": 1},
+                {"type": "said", "room": "r", "text": "hi"},
+                {"type": "emit", "done": "model"},
+            ]
+
+    with serve(app_of(Chat)) as url:
+        asyncio.run(main(url))
