@@ -80,6 +80,34 @@ SYSTEMS = {
         ),
         System("bare", "bare ASGI loop, no parsing (floor)", "runtime_systems", "bare_app", False),
         System(
+            "send_json_model",
+            "send_json(model) from a handler",
+            "runtime_systems",
+            "send_json_model_app",
+            True,
+        ),
+        System(
+            "emit_model",
+            "emit(model) of a declared event",
+            "runtime_systems",
+            "emit_model_app",
+            True,
+        ),
+        System(
+            "validate_then_send",
+            "send_json(Model.model_validate(dict))",
+            "runtime_systems",
+            "validate_then_send_app",
+            True,
+        ),
+        System(
+            "emit_dict",
+            "emit(dict), validated by the union",
+            "runtime_systems",
+            "emit_dict_app",
+            True,
+        ),
+        System(
             "original",
             "socketsundso 0.0.5 (pydantic v1, FastAPI 0.94)",
             "runtime_original",
@@ -91,6 +119,8 @@ SYSTEMS = {
 }
 #: The bar every ratio is taken against.
 REFERENCE = "handwritten"
+#: Systems run with ``--emit`` only: each server-event path beside its baseline.
+EMIT_PAIRS = {"emit_model": "send_json_model", "emit_dict": "validate_then_send"}
 
 
 def python_for(system: System) -> str:
@@ -302,6 +332,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--original", action="store_true", help="add socketsundso 0.0.5 (PyPI)")
     parser.add_argument(
+        "--emit",
+        action="store_true",
+        help="add emit(model) vs send_json(model) and emit(dict) vs validate + send_json",
+    )
+    parser.add_argument(
         "--callgrind", action="store_true", help="count instructions/msg with valgrind"
     )
     parser.add_argument(
@@ -386,7 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         worker(args.worker, args.count, args.warmup)
         return 0
-    names = args.only or [n for n in SYSTEMS if n != "original" or args.original]
+    emit_systems = [*EMIT_PAIRS, *EMIT_PAIRS.values()]
+    optional = {"original": args.original, **dict.fromkeys(emit_systems, args.emit)}
+    names = args.only or [n for n in SYSTEMS if optional.get(n, True)]
     if "original" in names:
         ensure_original_venv()
     loop = asyncio.new_event_loop()
@@ -411,6 +448,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if achieved is not None and not args.json:
         basis = "instructions" if args.callgrind else "time"
         print(f"socketsundso / hand-written throughput ({basis}): {achieved:.1%} (goal: 90%)")
+    for path, baseline in EMIT_PAIRS.items():
+        if path in measured.cost and baseline in measured.cost and not args.json:
+            print(f"{path} / {baseline} cost: {measured.cost[path] / measured.cost[baseline]:.3f}")
     if args.min_ratio is not None and achieved is not None and achieved < args.min_ratio:
         print(
             f"socketsundso reaches {achieved:.1%} of hand-written, below --min-ratio "

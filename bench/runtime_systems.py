@@ -14,7 +14,15 @@ from starlette.websockets import WebSocket
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 
-__all__ = ["bare_app", "handwritten_app", "socketsundso_app"]
+__all__ = [
+    "bare_app",
+    "emit_dict_app",
+    "emit_model_app",
+    "handwritten_app",
+    "send_json_model_app",
+    "socketsundso_app",
+    "validate_then_send_app",
+]
 
 
 class Echo(WebSocketHandlingEndpoint):
@@ -74,3 +82,66 @@ async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
         if message["type"] != "websocket.receive":
             return
         await send({"type": "websocket.send", "text": message["text"]})
+
+
+# --- Server events: emit against send_json (``bench/runtime.py --emit``) --------------------
+# Each handler answers with one event frame of its own instead of a reply, the same fields.
+
+
+class Echoed(BaseModel):
+    """The event the emitting systems push: the echo reply's fields, ``type`` included."""
+
+    type: Literal["echo"] = "echo"
+    text: str
+    n: int
+    tags: list[str]
+
+
+class SendJsonModel(WebSocketHandlingEndpoint):
+    """The baseline: a model made in the handler, sent with ``send_json``."""
+
+    @on_event
+    async def echo(self, text: str, n: int, tags: list[str]) -> None:
+        await self.send_json(Echoed(text=text, n=n, tags=tags))
+
+
+class EmitModel(WebSocketHandlingEndpoint[Echoed]):
+    """The same model sent with ``emit``: checked as declared, not validated again."""
+
+    @on_event
+    async def echo(self, text: str, n: int, tags: list[str]) -> None:
+        await self.emit(Echoed(text=text, n=n, tags=tags))
+
+
+class ValidateThenSend(WebSocketHandlingEndpoint):
+    """The dict baseline: one validation (``model_validate``) and one serialization."""
+
+    @on_event
+    async def echo(self, text: str, n: int, tags: list[str]) -> None:
+        await self.send_json(
+            Echoed.model_validate({"type": "echo", "text": text, "n": n, "tags": tags})
+        )
+
+
+class EmitDict(WebSocketHandlingEndpoint[Echoed]):
+    """A dict sent with ``emit``: validated against the declared events, then serialized."""
+
+    @on_event
+    async def echo(self, text: str, n: int, tags: list[str]) -> None:
+        await self.emit({"type": "echo", "text": text, "n": n, "tags": tags})
+
+
+async def send_json_model_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await SendJsonModel(scope, receive, send)
+
+
+async def emit_model_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await EmitModel(scope, receive, send)
+
+
+async def validate_then_send_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await ValidateThenSend(scope, receive, send)
+
+
+async def emit_dict_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await EmitDict(scope, receive, send)

@@ -10,7 +10,7 @@ declared model as it is, a dict validated against the discriminated union of the
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, final, get_args, get_origin
 
@@ -103,22 +103,34 @@ class ServerEvents:
     ``classes`` is what the hot path tests (``type(event) in classes``): an instance of
     a declared model is serialized as it is, never validated again. Everything else
     goes through ``text``, which builds the discriminated union the first time a dict
-    needs it.
+    needs it and then costs one pydantic-core validation and one serialization.
     """
 
-    __slots__ = ("_adapter", "classes", "models", "owner")
+    __slots__ = ("_validate_python", "classes", "models", "owner")
 
     def __init__(self, owner: str, models: tuple[type[BaseModel], ...]) -> None:
         self.owner = owner
         self.models = models
         self.classes = frozenset(models)
-        self._adapter: TypeAdapter[BaseModel] | None = None
+        self._validate_python: Callable[[object], Any] | None = None
 
-    def text(self, event: object, sender: str) -> str:
+    def text(self, event: object, endpoint: type, method: str) -> str:
         """``event`` as one JSON text, or ``EventError`` if it is no declared event.
 
-        ``sender`` names the caller (``Chat.emit``) in the error.
+        ``endpoint`` and ``method`` (``Chat``, ``"emit"``) name the caller in the error.
         """
+        if type(event) is dict and self.models:  # one validation, one serialization
+            validate = self._validate_python or self._build_validator()
+            try:
+                model = validate(event)
+            except ValidationError as exc:
+                raise self._invalid_dict(endpoint, method) from exc
+            return model.__pydantic_serializer__.to_json(model, by_alias=True).decode()  # type: ignore[no-any-return]
+        return self._other_text(event, endpoint, method)
+
+    def _other_text(self, event: object, endpoint: type, method: str) -> str:
+        """``text`` of anything but a dict (or of a dict, when nothing is declared)."""
+        sender = f"{endpoint.__qualname__}.{method}"
         if isinstance(event, BaseModel):
             if not self.models or isinstance(event, self.models):
                 return event.__pydantic_serializer__.to_json(event, by_alias=True).decode()
@@ -129,26 +141,27 @@ class ServerEvents:
         if not self.models:
             return to_json(event, by_alias=True).decode()
         if isinstance(event, Mapping):
-            try:
-                model = self._union().validate_python(event)
-            except ValidationError as exc:
-                raise EventError(
-                    f"{sender} got a dict that is none of the events {self.owner} declares "
-                    f"({self._names()}): {exc}"
-                ) from exc
-            return model.__pydantic_serializer__.to_json(model, by_alias=True).decode()
+            return self.text(dict(event), endpoint, method)
         raise EventError(
             f"{sender} takes one of the events {self.owner} declares ({self._names()}) "
             f"or a dict of one, not {type(event).__qualname__}"
         )
 
-    def _union(self) -> TypeAdapter[BaseModel]:
-        if self._adapter is None:
-            union: Any = self.models[0] if len(self.models) == 1 else Union[self.models]  # noqa: UP007
-            if len(self.models) > 1:
-                union = Annotated[union, Field(discriminator="type")]
-            self._adapter = TypeAdapter(union)
-        return self._adapter
+    def _invalid_dict(self, endpoint: type, method: str) -> EventError:
+        return EventError(
+            f"{endpoint.__qualname__}.{method} got a dict that is none of the events "
+            f"{self.owner} declares ({self._names()}); the cause says why"
+        )
+
+    def _build_validator(self) -> Callable[[object], Any]:
+        """The discriminated union of the events (by ``type``), built on first use."""
+        if len(self.models) == 1:
+            self._validate_python = self.models[0].__pydantic_validator__.validate_python
+        else:
+            members: Any = Union[self.models]  # noqa: UP007
+            union: Any = Annotated[members, Field(discriminator="type")]
+            self._validate_python = TypeAdapter(union).validator.validate_python
+        return self._validate_python
 
     def _names(self) -> str:
         return ", ".join(model.__qualname__ for model in self.models)

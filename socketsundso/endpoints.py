@@ -729,7 +729,7 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         if type(event) in self._server_events.classes:
             text = event.__pydantic_serializer__.to_json(event, by_alias=True).decode()  # type: ignore[union-attr]
         else:
-            text = self._server_events.text(event, f"{type(self).__qualname__}.emit")
+            text = self._server_events.text(event, type(self), "emit")
         await self._send_text(text)
 
     async def _send_text(self, text: str) -> None:
@@ -828,7 +828,7 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         if type(message) in events.classes:
             text = message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[union-attr]
         else:
-            text = events.text(message, f"{cls.__qualname__}.broadcast")
+            text = events.text(message, cls, "broadcast")
         await cls.groups.broadcast(group, text)
 
     async def send_exception(self, exc: Exception) -> None:
