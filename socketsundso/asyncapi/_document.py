@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from pydantic import BaseModel
 from starlette.routing import BaseRoute, Mount, WebSocketRoute
 
+from .._server_events import type_values
 from ..endpoints import WebSocketHandlingEndpoint
 from ..handler import Handler
-from ._schemas import SchemaSet, prune_schemas
+from ._schemas import JsonMode, SchemaSet, prune_schemas
 
 __all__ = ["ASYNCAPI_VERSION", "Channel", "asyncapi_document", "channels_of"]
 
@@ -142,14 +144,50 @@ def _message(handler: Handler, doc: str | None, payload: dict[str, Any]) -> dict
     return message
 
 
+def _event_parts(
+    key: str, endpoint: type[WebSocketHandlingEndpoint], schemas: SchemaSet
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """The message and ``send`` operation of each event ``endpoint`` declares, by key.
+
+    A key is ``<type>.event``, ``<type>`` the first value of the model's ``type``
+    made safe (and unique among the class's events).
+    """
+    channel_ref = {"$ref": _pointer("channels", key)}
+    parts: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    stems: list[str] = []
+    for model in endpoint.server_events:
+        # Never None: the class checked its events when it was made.
+        values = type_values(model) or (model.__name__,)
+        stems.append(_unique(_safe(values[0]), stems))
+        event_key = f"{stems[-1]}.event"
+        doc = _docstring(model)
+        operation: dict[str, Any] = {"action": "send", "channel": channel_ref}
+        _describe(operation, doc)
+        operation["messages"] = [{"$ref": _pointer("channels", key, "messages", event_key)}]
+        parts[event_key] = (_event_message(model, values, doc, schemas), operation)
+    return parts
+
+
+def _event_message(
+    model: type[BaseModel], values: tuple[str, ...], doc: str | None, schemas: SchemaSet
+) -> dict[str, Any]:
+    """The message of a server event: named by its ``type`` value(s), described by ``doc``."""
+    message: dict[str, Any] = {"name": "|".join(values), "title": f"{' | '.join(values)} event"}
+    if doc:
+        message["description"] = doc
+    message["payload"] = schemas.event(model)
+    return message
+
+
 def _channel_object(
     key: str, channel: Channel, schemas: SchemaSet
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The channel object of one route, and its operations by event key.
 
     Message keys: the event key (the event's name made safe and unique in the
-    channel), ``<event key>.reply`` for its reply (no event key has a dot, so these
-    never collide), and ``error`` (or ``error_2``...) for the error reply.
+    channel), ``<event key>.reply`` for its reply, ``error`` (or ``error_2``...) for
+    the error reply, and ``<type>.event`` for each server event (no event key has a
+    dot, so these never collide).
     """
     endpoint = channel.endpoint
     body: dict[str, Any] = {"address": _PATH_PARAMETER.sub(r"{\1}", channel.path)}
@@ -184,6 +222,9 @@ def _channel_object(
         operation["reply"] = {"channel": channel_ref, "messages": [*replies, error_ref]}
         operations[event_key] = operation
     messages[error_key] = {"$ref": _ERROR_MESSAGE}
+    for event_key, (message, operation) in _event_parts(key, endpoint, schemas).items():
+        messages[event_key] = message
+        operations[event_key] = operation
     body["messages"] = messages
     parameters = _PATH_PARAMETER.findall(channel.path)
     if parameters:
@@ -192,6 +233,17 @@ def _channel_object(
         }
     body["bindings"] = {"ws": {"bindingVersion": WS_BINDING_VERSION}}
     return body, operations
+
+
+def _schema_pairs(channels: list[Channel]) -> Iterator[tuple[type[BaseModel], JsonMode]]:
+    """Every model the channels receive or send, in its mode; server events last."""
+    for channel in channels:
+        for handler in channel.endpoint.handlers.values():
+            yield handler.model, "validation"
+            yield handler.response_model, "serialization"
+    for channel in channels:
+        for model in channel.endpoint.server_events:
+            yield model, "serialization"
 
 
 def asyncapi_document(
@@ -212,8 +264,10 @@ def asyncapi_document(
     is the handler's ``model`` (``type`` a ``const``), and whose reply is either the
     handler's response model or the error reply ``{"errors": [...]}``. A handler
     annotated ``-> None`` has only the error reply. Every message, reply and error
-    reply may carry the request ``id``. Docstrings become summaries and
-    descriptions; the schemas are pydantic's own, collected in
+    reply may carry the request ``id``. Each event the class declares it pushes
+    (``WebSocketHandlingEndpoint[Said | Left]``) is a ``send`` operation whose
+    message is the event's model as it is serialized. Docstrings become summaries
+    and descriptions; the schemas are pydantic's own, collected in
     ``components.schemas``.
 
     ``title`` defaults to the endpoint's class name (for one endpoint), ``servers``
@@ -224,12 +278,7 @@ def asyncapi_document(
     keys: list[str] = []
     for channel in channels:
         keys.append(_unique(_safe(_PATH_PARAMETER.sub(r"\1", channel.path)), keys))
-    schemas = SchemaSet(
-        pair
-        for channel in channels
-        for handler in channel.endpoint.handlers.values()
-        for pair in ((handler.model, "validation"), (handler.response_model, "serialization"))
-    )
+    schemas = SchemaSet(_schema_pairs(channels))
     endpoints = list(dict.fromkeys(channel.endpoint for channel in channels))
     info: dict[str, Any] = {
         "title": title or (endpoints[0].__name__ if len(endpoints) == 1 else "WebSocket API"),

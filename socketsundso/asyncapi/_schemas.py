@@ -18,7 +18,7 @@ from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema, models_json_sc
 
 from ..models import RequestId
 
-__all__ = ["SCHEMAS_POINTER", "OWN_PREFIX", "SchemaSet", "prune_schemas"]
+__all__ = ["SCHEMAS_POINTER", "OWN_PREFIX", "JsonMode", "SchemaSet", "prune_schemas"]
 
 #: Where schemas live in an AsyncAPI document; ``$ref``s point here.
 SCHEMAS_POINTER = "#/components/schemas/"
@@ -91,9 +91,9 @@ class SchemaSet:
     """The ``components.schemas`` of a document and the ``$ref`` of each model in it.
 
     ``models`` are ``(model, mode)`` pairs: handler input models in ``"validation"``
-    mode, response models in ``"serialization"`` mode (what is received and what is
-    sent). ``schemas`` holds pydantic's definitions for them all, named by pydantic,
-    plus socketsundso's error and reply-id schemas.
+    mode, response models and server events in ``"serialization"`` mode (what is
+    received and what is sent). ``schemas`` holds pydantic's definitions for them
+    all, named by pydantic, plus socketsundso's error and reply-id schemas.
     """
 
     #: ``$ref`` of the error reply's schema.
@@ -126,6 +126,10 @@ class SchemaSet:
         if "id" in properties:
             properties["id"].setdefault("description", _MESSAGE_ID_DESCRIPTION)
         return ref
+
+    def event(self, model: type[BaseModel]) -> JsonSchemaValue:
+        """The payload of a server event: its model's schema as it is serialized."""
+        return self.ref(model, "serialization")
 
     def reply(self, response_model: type[BaseModel]) -> JsonSchemaValue:
         """The payload of a handler's reply: its response model's schema plus ``id``.

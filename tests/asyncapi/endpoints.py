@@ -159,6 +159,51 @@ class Odd(WebSocketHandlingEndpoint):
         return {}
 
 
+class Said(BaseModel):
+    """A line said in a room.
+
+    Everyone in the room gets it, the speaker too.
+    """
+
+    type: Literal["said"] = "said"
+    room: str
+    text: str
+
+
+class Moved(BaseModel):
+    type: Literal["moved", "renamed"] = "moved"
+    room: str
+    to: str
+
+
+class Shipped(BaseModel):
+    """An order left the warehouse."""
+
+    type: Literal["shipped"] = "shipped"
+    order: Order
+    carrier: Literal["post", "courier"] | None = None
+
+
+class Room(WebSocketHandlingEndpoint[Said | Moved | Shipped]):
+    """A room that pushes events: handlers named like them must not clash with them."""
+
+    @on_event
+    async def on_say(self, room: str, text: str) -> None:
+        """Say a line; it comes back as a `said` event."""
+        await self.emit(Said(room=room, text=text))
+
+    @on_event
+    async def on_said(self, room: str) -> dict[str, int]:
+        """How many lines were said in a room."""
+        await self.emit({"type": "renamed", "room": room, "to": room.upper()})
+        return {"count": 0}
+
+    @on_event
+    async def on_ship(self, order: Order) -> None:
+        """Ship an order; a `shipped` event follows."""
+        await self.emit(Shipped(order=order, carrier="post"))
+
+
 #: Two endpoint classes on three routes, one with a path parameter, one inside a mount.
 app = Starlette(
     routes=[

@@ -6,13 +6,15 @@ import copy
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
 
 from examples.chat import Chat
 from examples.chat import app as chat_app
 from socketsundso.asyncapi import asyncapi_document
 
 from .conftest import Validate
-from .endpoints import Odd, Shop, app
+from .endpoints import Odd, Room, Shop, app
 
 VALID = "valid AsyncAPI 3.0.0 document"
 
@@ -29,6 +31,10 @@ def documents() -> dict[str, dict[str, Any]]:
         ),
         "shops_app": asyncapi_document(app),
         "odd": asyncapi_document(Odd, path="/odd/{name}"),
+        "room": asyncapi_document(Room, path="/rooms/{room}"),
+        "rooms_app": asyncapi_document(
+            Starlette(routes=[WebSocketRoute("/a", Room), WebSocketRoute("/b", Shop)])
+        ),
     }
 
 
@@ -38,7 +44,9 @@ def verdicts(validate: Validate, documents: dict[str, dict[str, Any]]) -> dict[s
     return validate(**documents)
 
 
-@pytest.mark.parametrize("name", ["chat", "chat_app", "shop", "shops_app", "odd"])
+@pytest.mark.parametrize(
+    "name", ["chat", "chat_app", "shop", "shops_app", "odd", "room", "rooms_app"]
+)
 def test_official_parser_accepts(verdicts: dict[str, list[str]], name: str) -> None:
     output = verdicts[name]
     assert output[-1] == VALID, "\n".join(output)
@@ -56,8 +64,13 @@ def test_official_parser_rejects_broken_documents(
     del foreign["channels"]["shop"]["messages"]["ping"]
     bad_schema = copy.deepcopy(documents["chat"])
     bad_schema["components"]["schemas"]["JoinMessage"]["properties"]["room"]["type"] = "text"
-    output = validate(dangling=dangling, foreign=foreign, bad_schema=bad_schema)
+    lost_event = copy.deepcopy(documents["room"])
+    del lost_event["channels"]["rooms_room"]["messages"]["said.event"]
+    output = validate(
+        dangling=dangling, foreign=foreign, bad_schema=bad_schema, lost_event=lost_event
+    )
     for name, lines in output.items():
         assert lines[-1] == "invalid AsyncAPI document", (name, lines)
     assert any("Nowhere" in line for line in output["dangling"])
     assert any("properties.room.type" in line for line in output["bad_schema"])
+    assert any("said.event" in line for line in output["lost_event"])
