@@ -10,6 +10,8 @@
   hypothesis's pytest plugin imports ``hypothesis`` at the end and must find it whole.
 - The interpreter's ``bin`` directory goes first on ``PATH``: pytest-mypy-plugins needs a
   ``mypy`` executable even in same-process mode.
+- ``static/`` holds plain sources that ``tests/ecosystem/test_static_checkers.py`` runs
+  three checkers over, not tests: pytest collects nothing there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import pydantic.mypy  # noqa: F401
 import pytest
 
 from mypy_plugin.guard import DEBUG_VARIABLE
+
+collect_ignore = ["static"]
 
 os.environ.setdefault(DEBUG_VARIABLE, "1")
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
