@@ -24,6 +24,15 @@ def document_of(endpoint: type[WebSocketHandlingEndpoint], path: str) -> dict[st
     return asyncapi_document(endpoint, path=path, title="Test API", version="1.2.3")
 
 
+def received(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's ``receive`` operations: one per handler (events are ``send`` ones)."""
+    return {
+        key: operation
+        for key, operation in document["operations"].items()
+        if operation["action"] == "receive"
+    }
+
+
 def payload(document: dict[str, Any], message_ref: dict[str, str]) -> dict[str, Any]:
     """The payload schema of a message, with a top-level ``$ref`` followed."""
     message = deref(document, message_ref)
@@ -40,7 +49,7 @@ def test_one_receive_operation_per_handler(
     assert document["info"]["version"] == "1.2.3"
     [(key, channel)] = document["channels"].items()
     assert channel["address"] == path
-    operations = document["operations"]
+    operations = received(document)
     assert len(operations) == len(endpoint.handlers)
     for event, operation in zip(endpoint.handlers, operations.values(), strict=True):
         assert operation["action"] == "receive"
@@ -57,7 +66,7 @@ def test_message_type_is_a_const_of_the_event(
     endpoint: type[WebSocketHandlingEndpoint], path: str
 ) -> None:
     document = document_of(endpoint, path)
-    for event, operation in zip(endpoint.handlers, document["operations"].values(), strict=True):
+    for event, operation in zip(endpoint.handlers, received(document).values(), strict=True):
         schema = payload(document, operation["messages"][0])
         assert schema["properties"]["type"]["const"] == event
         assert "type" in schema["required"]
@@ -113,7 +122,7 @@ def test_handler_returning_none_has_only_the_error_reply() -> None:
 
 def test_messages_carry_an_optional_request_id() -> None:
     document = document_of(Chat, "/ws")
-    for operation in document["operations"].values():
+    for operation in received(document).values():
         schema = payload(document, operation["messages"][0])
         request_id = schema["properties"]["id"]
         assert {"type": "string"} in request_id["anyOf"]
@@ -134,7 +143,7 @@ def test_error_reply_schema() -> None:
     entry = deref(document, schema["properties"]["errors"]["items"])
     assert entry["required"] == ["type", "loc", "msg"]
     assert set(entry["properties"]) == {"type", "loc", "msg", "ctx"}
-    for operation in document["operations"].values():
+    for operation in received(document).values():
         assert operation["reply"]["messages"][-1] == {"$ref": "#/channels/ws/messages/error"}
 
 
@@ -196,7 +205,8 @@ def test_app_routes_become_channels() -> None:
     assert set(channels["shops_shop_id"]["parameters"]) == {"shop_id"}
     assert channels["v1_chat"]["address"] == "/v1/chat"
     assert channels["v1_shop"]["title"] == "Shop"
-    assert len(document["operations"]) == 2 * len(Shop.handlers) + len(Chat.handlers)
+    assert len(received(document)) == 2 * len(Shop.handlers) + len(Chat.handlers)
+    assert len(document["operations"]) == len(received(document)) + len(Chat.server_events)
     assert document["operations"]["v1_chat.join"]["channel"] == {"$ref": "#/channels/v1_chat"}
     assert document["info"]["title"] == "Shops"
 
@@ -207,7 +217,8 @@ def test_fastapi_app() -> None:
     document = asyncapi_document(api)
     assert document["channels"]["chat"]["address"] == "/chat"
     assert document["info"]["title"] == "Chat"
-    assert list(document["operations"]) == list(Chat.handlers)
+    assert list(received(document)) == list(Chat.handlers)
+    assert list(document["operations"])[len(Chat.handlers) :] == ["message.event", "joined.event"]
 
 
 def test_servers_are_copied() -> None:
