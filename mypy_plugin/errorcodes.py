@@ -44,6 +44,19 @@ RESPONSE_TYPE: Final = ErrorCode(
     "A handler returns a type its response_model does not accept",
     _CATEGORY,
 )
+#: An event an endpoint declares (``WebSocketHandlingEndpoint[Said]``) without a
+#: ``type: Literal[...]`` field of strings (the runtime raises ``TypeError``).
+EVENT_TYPE: Final = ErrorCode(
+    "socketsundso-event-type",
+    "A declared event has no 'type' field annotated as a Literal of strings",
+    _CATEGORY,
+)
+#: Two events an endpoint declares share a ``type`` value (the runtime raises ``TypeError``).
+DUPLICATE_EVENT_TYPE: Final = ErrorCode(
+    "socketsundso-duplicate-event-type",
+    "Two declared events share a 'type' value",
+    _CATEGORY,
+)
 #: The plugin itself failed on some code: a bug to report, never a crash of mypy.
 INTERNAL: Final = ErrorCode(
     "socketsundso-internal", "The socketsundso plugin failed on this code", _CATEGORY

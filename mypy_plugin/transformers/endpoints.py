@@ -5,7 +5,8 @@ analysed. The events are collected as the runtime metaclass does: inherited ones
 first (bases in reverse MRO order), then the class body's own in source order (an
 own handler moving an inherited event to its own place), then the ones attached in
 the same module with ``Chat.on_event``. The list is stored in the class's metadata,
-so subclasses in other modules, and cached runs, read it back unchanged.
+so subclasses in other modules, and cached runs, read it back unchanged. The events
+the class declares it sends are checked too (``server_events``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .metadata import (
     read_events,
     write_events,
 )
+from .server_events import check_server_events
 
 #: The attributes re-typed on each endpoint class.
 HANDLERS: Final = "handlers"
@@ -34,6 +36,13 @@ EVENT_MESSAGE_MODEL: Final = "event_message_model"
 
 
 def transform_endpoint(ctx: ClassDefContext) -> None:
+    """Type the class's handled events; check the events it declares it sends."""
+    _type_handled_events(ctx)
+    if not check_server_events(ctx) and not ctx.api.final_iteration:
+        ctx.api.defer()
+
+
+def _type_handled_events(ctx: ClassDefContext) -> None:
     """Collect the class's events, store them, and re-type its attributes with them."""
     info = ctx.cls.info
     inherited = _inherited_events(ctx)
