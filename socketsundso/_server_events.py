@@ -100,18 +100,17 @@ def type_values(model: type[BaseModel]) -> tuple[str, ...] | None:
 class ServerEvents:
     """The events one endpoint class declares, and how ``emit`` and ``broadcast`` send them.
 
-    ``classes`` is what the hot path tests (``type(event) in classes``): an instance of
-    a declared model is serialized as it is, never validated again. Everything else
-    goes through ``text``, which builds the discriminated union the first time a dict
-    needs it and then costs one pydantic-core validation and one serialization.
+    The endpoint's hot path sends an instance of a declared model as it is (it was
+    validated when it was made); everything else goes through ``text``, which builds
+    the discriminated union the first time a dict needs it and then costs one
+    pydantic-core validation and one serialization.
     """
 
-    __slots__ = ("_validate_python", "classes", "models", "owner")
+    __slots__ = ("_validate_python", "models", "owner")
 
     def __init__(self, owner: str, models: tuple[type[BaseModel], ...]) -> None:
         self.owner = owner
         self.models = models
-        self.classes = frozenset(models)
         self._validate_python: Callable[[object], Any] | None = None
 
     def text(self, event: object, endpoint: type, method: str) -> str:

@@ -210,6 +210,7 @@ def _install_server_events(cls: type, name: str, namespace: Mapping[str, Any]) -
             )
     install(cls, "server_events", models)
     install(cls, "_server_events", ServerEvents(name, models))
+    install(cls, "_event_classes", frozenset(models))
     install(cls, "_events_parameter", parameter)
 
 
@@ -377,6 +378,8 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _server_events: ClassVar[ServerEvents] = ServerEvents("WebSocketHandlingEndpoint", ())
+    #: What emit's hot path tests: an instance of one of these is sent as it is.
+    _event_classes: ClassVar[frozenset[type]] = frozenset()
     _events_parameter: ClassVar[Any] = None
     _default_groups: ClassVar[bool] = True
     _handler_table: dict[str, Handler]
@@ -726,7 +729,7 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         connection goes on. Without declared events, any model or dict goes, as with
         ``send_json``. Ordered with replies and broadcasts, like ``send_json``.
         """
-        if type(event) in self._server_events.classes:
+        if type(event) in self._event_classes:
             text = event.__pydantic_serializer__.to_json(event, by_alias=True).decode()  # type: ignore[union-attr]
         else:
             text = self._server_events.text(event, type(self), "emit")
@@ -824,11 +827,10 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         message all the same.
         """
         group = check_group_name(group)
-        events = cls._server_events
-        if type(message) in events.classes:
+        if type(message) in cls._event_classes:
             text = message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[union-attr]
         else:
-            text = events.text(message, cls, "broadcast")
+            text = cls._server_events.text(message, cls, "broadcast")
         await cls.groups.broadcast(group, text)
 
     async def send_exception(self, exc: Exception) -> None:
