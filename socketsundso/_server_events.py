@@ -19,7 +19,7 @@ from pydantic_core import to_json
 
 from .exceptions import EventError
 
-__all__ = ["ServerEvents", "declared_events"]
+__all__ = ["ServerEvents", "declared_events", "event_serializers"]
 
 
 def declared_events(
@@ -81,6 +81,20 @@ def _check_type_fields(class_name: str, models: list[type[BaseModel]]) -> None:
                     f"{class_name}'s events {other.__qualname__} and {model.__qualname__} "
                     f"share the type {value!r}: a client could not tell them apart"
                 )
+
+
+def event_serializers(models: tuple[type[BaseModel], ...]) -> dict[type, Callable[..., bytes]]:
+    """Each complete model's serializer's ``to_json``, bound: what ``emit`` calls per event.
+
+    A model not complete yet (a forward reference not defined when the endpoint class
+    is made) is left out: ``ServerEvents.text`` serializes it with whatever serializer
+    it has when sent.
+    """
+    return {
+        model: model.__pydantic_serializer__.to_json
+        for model in models
+        if model.__pydantic_complete__
+    }
 
 
 def type_values(model: type[BaseModel]) -> tuple[str, ...] | None:

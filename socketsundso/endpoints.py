@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Collection, Generator, Mapping
+from collections.abc import Callable, Collection, Coroutine, Generator, Mapping
 from typing import Any, ClassVar, Generic, Literal, cast, overload
 
 import anyio
@@ -23,7 +23,7 @@ from typing_extensions import TypeVar
 
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from ._envelope import message_validator, request_id_of, take_rejected_id
-from ._server_events import ServerEvents, declared_events
+from ._server_events import ServerEvents, declared_events, event_serializers
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .groups import Groups, MemoryGroups, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
@@ -210,7 +210,7 @@ def _install_server_events(cls: type, name: str, namespace: Mapping[str, Any]) -
             )
     install(cls, "server_events", models)
     install(cls, "_server_events", ServerEvents(name, models))
-    install(cls, "_event_classes", frozenset(models))
+    install(cls, "_event_serializers", event_serializers(models))
     install(cls, "_events_parameter", parameter)
 
 
@@ -378,8 +378,8 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _server_events: ClassVar[ServerEvents] = ServerEvents("WebSocketHandlingEndpoint", ())
-    #: What emit's hot path tests: an instance of one of these is sent as it is.
-    _event_classes: ClassVar[frozenset[type]] = frozenset()
+    #: emit's hot path: the bound ``to_json`` of each declared model's serializer.
+    _event_serializers: ClassVar[Mapping[type, Callable[..., bytes]]] = {}
     _events_parameter: ClassVar[Any] = None
     _default_groups: ClassVar[bool] = True
     _handler_table: dict[str, Handler]
@@ -703,11 +703,13 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
     async def on_disconnect(self, close_code: int) -> None:
         """Called once when the connection ends, with its close code. Override to clean up."""
 
-    async def send_json(self, response: Any) -> None:
+    def send_json(self, response: Any) -> Coroutine[Any, Any, None]:
         """Serialize ``response`` with pydantic's JSON serializer and send it as one text frame.
 
         Models are dumped by alias; anything else pydantic can serialize (dicts,
-        dataclasses, datetimes, enums, UUIDs) goes too.
+        dataclasses, datetimes, enums, UUIDs) goes too. Await it (``await
+        self.send_json(...)``); an override may be an ``async def``. It serializes at
+        once and returns the send's coroutine: one coroutine per message, not two.
         """
         # A model's own serializer: model_dump_json() without its Python-level argument
         # handling, found without isinstance(), which pydantic's metaclass makes costly
@@ -716,9 +718,9 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
             text = response.__pydantic_serializer__.to_json(response, by_alias=True).decode()
         except AttributeError:  # not a model (a dict, a dataclass, ...)
             text = to_json(response, by_alias=True).decode()
-        await self._send_text(text)
+        return self._send_text(text)
 
-    async def emit(self, event: EventsT | Mapping[str, object]) -> None:
+    def emit(self, event: EventsT | Mapping[str, object]) -> Coroutine[Any, Any, None]:
         """Send ``event``, one of the events this class declares, to this connection.
 
         An instance of a declared model is serialized as it is (no second validation);
@@ -727,13 +729,15 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         the server: ``socketsundso.exceptions.EventError``, which from a handler is
         logged and answered with a generic ``internal_error`` entry while the
         connection goes on. Without declared events, any model or dict goes, as with
-        ``send_json``. Ordered with replies and broadcasts, like ``send_json``.
+        ``send_json``. Ordered with replies and broadcasts, like ``send_json``; await it
+        (it checks and serializes at once and returns the send's coroutine).
         """
-        if type(event) in self._event_classes:
-            text = event.__pydantic_serializer__.to_json(event, by_alias=True).decode()  # type: ignore[union-attr]
+        to_json = self._event_serializers.get(type(event))
+        if to_json is not None:  # a declared model, complete: its own serializer, bound
+            text = to_json(event, by_alias=True).decode()
         else:
             text = self._server_events.text(event, type(self), "emit")
-        await self._send_text(text)
+        return self._send_text(text)
 
     async def _send_text(self, text: str) -> None:
         """Send one JSON text frame, in turn with what the outbox has queued."""
@@ -827,8 +831,9 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         message all the same.
         """
         group = check_group_name(group)
-        if type(message) in cls._event_classes:
-            text = message.__pydantic_serializer__.to_json(message, by_alias=True).decode()  # type: ignore[union-attr]
+        to_json = cls._event_serializers.get(type(message))
+        if to_json is not None:
+            text = to_json(message, by_alias=True).decode()
         else:
             text = cls._server_events.text(message, cls, "broadcast")
         await cls.groups.broadcast(group, text)
