@@ -378,8 +378,9 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _server_events: ClassVar[ServerEvents] = ServerEvents("WebSocketHandlingEndpoint", ())
-    #: emit's hot path: the bound ``to_json`` of each declared model's serializer.
-    _event_serializers: ClassVar[Mapping[type, Callable[..., bytes]]] = {}
+    #: emit's hot path: the bound ``to_json`` of each declared model's serializer (per class;
+    #: each connection copies the reference, the quicker lookup).
+    _event_serializers: Mapping[type, Callable[..., bytes]] = {}
     _events_parameter: ClassVar[Any] = None
     _default_groups: ClassVar[bool] = True
     _handler_table: dict[str, Handler]
@@ -396,6 +397,8 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         self.send = send
         self.websocket = WebSocket(scope, receive=receive, send=send)
         self._outbox = Outbox(send, cast("OutgoingSettings", type(self)))
+        # The class's, read by every emit: from the instance, the quicker lookup.
+        self._event_serializers = self._event_serializers
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
