@@ -10,6 +10,10 @@ drift hits them alike), and throughput relative to the hand-written loop.
 runs alone in a fresh process, twice, and ``(I(N2) - I(N1)) / (N2 - N1)`` cancels
 start-up. Those counts are deterministic; trust them over the timings on a busy machine.
 
+``--emit`` adds four systems that answer with one event of their own: ``emit`` of a
+declared model against ``send_json`` of it, and ``emit`` of a dict against one
+validation plus one serialization by hand; it prints each pair's cost ratio.
+
 ``--original`` adds socketsundso 0.0.5 from PyPI (pydantic v1, FastAPI 0.94), run from a
 venv this script makes in ``bench/.venvs/original`` as a subprocess.
 
