@@ -19,7 +19,7 @@ from pydantic_core import to_json
 
 from .exceptions import EventError
 
-__all__ = ["ServerEvents", "declared_events", "event_serializers"]
+__all__ = ["ServerEvents", "declared_events", "type_values"]
 
 
 def declared_events(
@@ -114,17 +114,19 @@ def type_values(model: type[BaseModel]) -> tuple[str, ...] | None:
 class ServerEvents:
     """The events one endpoint class declares, and how ``emit`` and ``broadcast`` send them.
 
-    The endpoint's hot path sends an instance of a declared model as it is (it was
-    validated when it was made); everything else goes through ``text``, which builds
-    the discriminated union the first time a dict needs it and then costs one
-    pydantic-core validation and one serialization.
+    ``text`` sends an instance of a declared model as it is (it was validated when it
+    was made), and validates a dict against the discriminated union of the events,
+    built the first time a dict needs it: one pydantic-core validation and one
+    serialization.
     """
 
-    __slots__ = ("_validate_python", "models", "owner")
+    __slots__ = ("_validate_python", "models", "owner", "serializers")
 
     def __init__(self, owner: str, models: tuple[type[BaseModel], ...]) -> None:
         self.owner = owner
         self.models = models
+        #: What ``text`` (and ``emit``, inline) tries first: a declared model's serializer.
+        self.serializers = event_serializers(models)
         self._validate_python: Callable[[object], Any] | None = None
 
     def text(self, event: object, endpoint: type, method: str) -> str:
@@ -132,6 +134,9 @@ class ServerEvents:
 
         ``endpoint`` and ``method`` (``Chat``, ``"emit"``) name the caller in the error.
         """
+        to_json = self.serializers.get(type(event))
+        if to_json is not None:  # a declared model: sent as it is
+            return to_json(event, by_alias=True).decode()
         if type(event) is dict and self.models:  # one validation, one serialization
             validate = self._validate_python or self._build_validator()
             try:

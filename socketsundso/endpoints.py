@@ -23,7 +23,7 @@ from typing_extensions import TypeVar
 
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from ._envelope import message_validator, request_id_of, take_rejected_id
-from ._server_events import ServerEvents, declared_events, event_serializers
+from ._server_events import ServerEvents, declared_events
 from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
 from .groups import Groups, MemoryGroups, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
@@ -208,9 +208,10 @@ def _install_server_events(cls: type, name: str, namespace: Mapping[str, Any]) -
                 '(class Base(WebSocketHandlingEndpoint[E]) with E = TypeVar("E", bound=BaseModel)) '
                 "and subclass Base[...]"
             )
+    events = ServerEvents(name, models)
     install(cls, "server_events", models)
-    install(cls, "_server_events", ServerEvents(name, models))
-    install(cls, "_event_serializers", event_serializers(models))
+    install(cls, "_server_events", events)
+    install(cls, "_event_serializers", events.serializers)
     install(cls, "_events_parameter", parameter)
 
 
@@ -378,8 +379,8 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
 
     _own_events: ClassVar[frozenset[str]] = frozenset()
     _server_events: ClassVar[ServerEvents] = ServerEvents("WebSocketHandlingEndpoint", ())
-    #: emit's hot path: the bound ``to_json`` of each declared model's serializer (per class;
-    #: each connection copies the reference, the quicker lookup).
+    #: ``_server_events.serializers``, for emit's hot path (each connection copies the
+    #: reference: the quicker lookup).
     _event_serializers: Mapping[type, Callable[..., bytes]] = {}
     _events_parameter: ClassVar[Any] = None
     _default_groups: ClassVar[bool] = True
@@ -735,8 +736,9 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         ``send_json``. Ordered with replies and broadcasts, like ``send_json``; await it
         (it checks and serializes at once and returns the send's coroutine).
         """
+        # ServerEvents.text's first step, inline: this runs for every event.
         to_json = self._event_serializers.get(type(event))
-        if to_json is not None:  # a declared model, complete: its own serializer, bound
+        if to_json is not None:  # a declared model: its own serializer, bound
             text = to_json(event, by_alias=True).decode()
         else:
             text = self._server_events.text(event, type(self), "emit")
@@ -834,11 +836,7 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         message all the same.
         """
         group = check_group_name(group)
-        to_json = cls._event_serializers.get(type(message))
-        if to_json is not None:
-            text = to_json(message, by_alias=True).decode()
-        else:
-            text = cls._server_events.text(message, cls, "broadcast")
+        text = cls._server_events.text(message, cls, "broadcast")
         await cls.groups.broadcast(group, text)
 
     async def send_exception(self, exc: Exception) -> None:
