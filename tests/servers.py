@@ -33,13 +33,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: ASGIApp, *, startup_timeout: float = 10.0, **config: object) -> Iterator[str]:
+def serve(
+    app: ASGIApp, *, startup_timeout: float = 10.0, port: int | None = None, **config: object
+) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a thread; yield its ``ws://127.0.0.1:PORT`` base URL.
 
-    The server is stopped (and its connections closed) when the block exits.
+    The server is stopped (and its connections closed) when the block exits. ``port``
+    defaults to a free one; give the port of a stopped server to restart it.
     Extra keyword arguments go to ``uvicorn.Config``.
     """
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)  # type: ignore[arg-type]
     )

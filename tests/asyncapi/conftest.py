@@ -11,24 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.system_tools import missing_tool
+from tests.system_tools import npm_project
 
 #: The Node project holding ``@asyncapi/parser`` and ``validate.mjs``.
 CHECKER = Path(__file__).resolve().parents[2] / "tools" / "asyncapi-check"
-#: Seconds ``npm ci`` may take (it downloads ~250 packages on a cold cache).
-NPM_TIMEOUT = 300
 #: Seconds one run of the validator may take.
 VALIDATE_TIMEOUT = 120
-
-
-def _installed() -> bool:
-    """Whether ``node_modules`` holds exactly what ``package-lock.json`` pins."""
-    hidden = CHECKER / "node_modules" / ".package-lock.json"
-    if not hidden.is_file():
-        return False
-    locked: dict[str, Any] = json.loads((CHECKER / "package-lock.json").read_text())["packages"]
-    present: dict[str, Any] = json.loads(hidden.read_text())["packages"]
-    return {key: value for key, value in locked.items() if key} == present
 
 
 @pytest.fixture(scope="session")
@@ -38,18 +26,7 @@ def asyncapi_checker() -> Path:
     Skips when ``node`` or ``npm`` is absent (fails where CI requires them); fails,
     never skips, when they are present and the install fails.
     """
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        missing_tool(f"{' and '.join(missing)} absent: the official AsyncAPI parser needs Node")
-    if not _installed():
-        subprocess.run(
-            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-            cwd=CHECKER,
-            check=True,
-            timeout=NPM_TIMEOUT,
-            capture_output=True,
-        )
-    return CHECKER
+    return npm_project(CHECKER, "the official AsyncAPI parser")
 
 
 Validate = Callable[..., dict[str, list[str]]]
