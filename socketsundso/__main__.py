@@ -1,16 +1,17 @@
-"""Command line: ``python -m socketsundso asyncapi|serve ...``.
+"""Command line: ``python -m socketsundso asyncapi|serve|typescript ...``.
 
 ``serve module:app`` runs the app with uvicorn under limits derived from its
 endpoints (``socketsundso.serving``). ``asyncapi module:Endpoint --path /ws``
 prints the AsyncAPI document of an endpoint class (or of every endpoint routed by a
 Starlette/FastAPI app: ``module:app``) as JSON, in a fixed key order, so a CI job can
-commit it and fail when the code drifts from it (``--check FILE``).
+commit it and fail when the code drifts from it (``--check FILE``). ``typescript
+module:Endpoint`` writes a typed client of the endpoint (``socketsundso.typescript``),
+checked the same way.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -18,8 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._generated_files import matches
 from ._references import BadReference, resolve_reference
 from ._serve_cli import add_serve_command, serve
+from ._typescript_cli import add_typescript_command, typescript
 from .asyncapi import asyncapi_document
 
 __all__ = ["main", "resolve_reference"]
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         help="compare with FILE instead of printing; exit 1 with a diff if they differ",
     )
     add_serve_command(commands)
+    add_typescript_command(commands)
     return parser
 
 
@@ -66,19 +70,8 @@ def _asyncapi(args: argparse.Namespace) -> int:
     )
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if args.check is not None:
-        expected = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
-        if expected == text:
-            return 0
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=str(args.check),
-                tofile=f"{args.reference} (generated)",
-            )
-        )
-        print(f"{args.check} is out of date: regenerate it with --output", file=sys.stderr)
-        return 1
+        regenerate = "regenerate it with --output"
+        return 0 if matches(args.check, text, args.reference, regenerate) else 1
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
     else:
@@ -95,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        code = serve(args) if args.command == "serve" else _asyncapi(args)
+        command = {"serve": serve, "typescript": typescript}.get(args.command, _asyncapi)
+        code = command(args)
         sys.stdout.flush()
     except (BadReference, TypeError, ValueError) as exc:
         parser.exit(2, f"{parser.prog} {args.command}: error: {args.reference}: {exc}\n")

@@ -99,6 +99,19 @@ class Handler:
         name = getattr(self.method, "__qualname__", repr(self.method))
         return f"<Handler {self.event!r} -> {name}()>"
 
+    @property
+    def replies(self) -> bool:
+        """Whether a message to this handler may get a reply: its method isn't ``-> None``.
+
+        What the AsyncAPI document and the generated clients say of the event: a
+        handler annotated ``-> None`` only ever answers with an error reply.
+        """
+        try:
+            annotation = inspect.signature(self.method).return_annotation
+        except (TypeError, ValueError):
+            return True
+        return not (annotation is None or annotation is type(None) or annotation == "None")
+
     def bind(self, endpoint: object) -> Handler:
         """This handler, calling its method on ``endpoint`` (a copy; ``self`` is unchanged).
 

@@ -114,15 +114,6 @@ def _docstring(obj: object) -> str | None:
     return inspect.cleandoc(doc) if doc else None
 
 
-def _returns_nothing(handler: Handler) -> bool:
-    """Whether the handler's method is annotated ``-> None``: it never sends a reply."""
-    try:
-        annotation = inspect.signature(handler.method).return_annotation
-    except (TypeError, ValueError):
-        return False
-    return annotation is None or annotation is type(None) or annotation == "None"
-
-
 def _pointer(*parts: str) -> str:
     escaped = (part.replace("~", "~0").replace("/", "~1") for part in parts)
     return "#/" + "/".join(escaped)
@@ -208,7 +199,7 @@ def _channel_object(
         doc = _docstring(handler.method)
         messages[event_key] = _message(handler, doc, schemas.message(handler.model))
         replies = []
-        if not _returns_nothing(handler):
+        if handler.replies:
             reply_key = f"{event_key}.reply"
             messages[reply_key] = _message(
                 handler,

@@ -14,7 +14,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema, models_json_schema
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaValue,
+    SkipJsonSchema,
+    models_json_schema,
+)
 
 from ..models import RequestId
 
@@ -94,19 +99,28 @@ class SchemaSet:
     mode, response models and server events in ``"serialization"`` mode (what is
     received and what is sent). ``schemas`` holds pydantic's definitions for them
     all, named by pydantic, plus socketsundso's error and reply-id schemas.
+    ``schema_generator`` is pydantic's ``GenerateJsonSchema`` or a subclass of it.
     """
 
     #: ``$ref`` of the error reply's schema.
     ERROR_REPLY = _ref(OWN_PREFIX + "ErrorReply")
 
-    def __init__(self, models: Iterable[tuple[type[BaseModel], JsonMode]]) -> None:
+    def __init__(
+        self,
+        models: Iterable[tuple[type[BaseModel], JsonMode]],
+        *,
+        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+    ) -> None:
         pairs = list(dict.fromkeys(models))
-        refs, defs = models_json_schema(pairs, ref_template=SCHEMAS_POINTER + "{model}")
+        refs, defs = models_json_schema(
+            pairs, ref_template=SCHEMAS_POINTER + "{model}", schema_generator=schema_generator
+        )
         self.schemas: dict[str, JsonSchemaValue] = dict(defs.get("$defs", {}))
         self._refs: Mapping[tuple[type[Any], JsonMode], JsonSchemaValue] = refs
         _, own = models_json_schema(
             [(ErrorReply, "serialization"), (ReplyId, "serialization")],
             ref_template=SCHEMAS_POINTER + OWN_PREFIX + "{model}",
+            schema_generator=schema_generator,
         )
         for name, schema in own.get("$defs", {}).items():
             self.schemas[OWN_PREFIX + name] = schema
