@@ -2,12 +2,17 @@
 
 Run it with ``python -m socketsundso serve examples.chat:app`` (or ``python
 examples/chat.py``, the same settings) and open http://127.0.0.1:8000 in two browser
-tabs. The page (``static/``) speaks this protocol over ``/ws``::
+tabs. The page (``static/``) speaks this protocol over ``/ws`` through the client
+generated from ``Chat`` (``static/chat_client.js`` and its ``.d.ts``: regenerate them
+with ``python -m socketsundso typescript examples.chat:Chat --js --out
+examples/static/chat_client.js`` after changing the protocol; a test fails until
+then)::
 
     → {"type": "join", "room": "lobby", "name": "ann"}
     ← {"type": "join", "room": "lobby", "name": "ann", "members": ["ann"]}
     → {"type": "say", "text": "hi"}
-    ← {"type": "message", "room": "lobby", "sender": "ann", "text": "hi", "to": null}
+    ← {"type": "message", "room": "lobby", "sender": "ann", "text": "hi", "to": null,
+       "at": "2026-12-06T12:00:00Z"}
     → {"type": "whisper", "to": "bob", "text": "psst"}
     → {"type": "leave"}
     ← {"type": "leave", "room": "lobby"}
@@ -49,10 +54,11 @@ import json
 import logging
 import os
 import unicodedata
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -148,6 +154,8 @@ class Line(BaseModel):
     text: str
     #: The recipient of a whisper; ``None`` for a line said to the whole room.
     to: str | None = None
+    #: When the server accepted the line (UTC).
+    at: AwareDatetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
 
 def chat_error(error_type: str, msg: str, field: str | None = None) -> InvalidMessage:
@@ -322,9 +330,15 @@ async def page(request: Request) -> FileResponse:
     return FileResponse(STATIC / "index.html")
 
 
+async def favicon(request: Request) -> FileResponse:
+    """The page's icon, where browsers look for it first."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
 app = Starlette(
     routes=[
         Route("/", page),
+        Route("/favicon.ico", favicon),
         WebSocketRoute("/ws", Chat),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -1,91 +1,205 @@
-// The chat page: one WebSocket to /ws, JSON messages as described in examples/chat.py.
-"use strict";
+// @ts-check
+// The chat page, on the client generated from examples.chat:Chat (chat_client.js; its
+// types in chat_client.d.ts check this file: tsc --checkJs). The client reconnects by
+// itself; on every "open" this page re-joins the room it was in.
+import { connect, RequestError } from "./chat_client.js";
 
-const $ = (id) => document.getElementById(id);
-const socket = new WebSocket(`ws://${location.host}/ws`);
+/** @typedef {import("./chat_client.js").ErrorEntry} ErrorEntry */
+/** @typedef {import("./chat_client.js").Joined} Joined */
+/** @typedef {import("./chat_client.js").Line} Line */
+/** @typedef {import("./chat_client.js").Presence} Presence */
 
-function send(message) {
-  $("errors").replaceChildren();
-  socket.send(JSON.stringify(message));
-}
+/** @type {(id: string) => HTMLElement} */
+const $ = (id) => {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`#${id} is missing from the page`);
+  return element;
+};
+/** @type {(id: string) => HTMLInputElement} */
+const input = (id) => /** @type {HTMLInputElement} */ ($(id));
 
-function append(list, text, className) {
-  const item = document.createElement("li");
-  item.textContent = text;
-  if (className) item.className = className;
-  list.append(item);
-}
-
-function showRoom(joined) {
-  $("chat").hidden = !joined;
-  $("join-form").hidden = Boolean(joined);
-  if (!joined) return;
-  $("room-name").textContent = joined.room;
-  $("me").textContent = joined.name;
-  $("members").textContent = joined.members.join(", ");
-}
-
-function updateMembers(presence) {
-  const members = $("members").textContent.split(", ").filter(Boolean);
-  const others = members.filter((name) => name !== presence.name);
-  $("members").textContent = (presence.type === "joined" ? [...others, presence.name] : others).join(", ");
-}
-
-const handlers = {
-  join: showRoom,
-  leave: () => showRoom(null),
-  // A room's lines come to everyone in it, their sender too; a whisper's sender gets
-  // it as the reply.
-  message: (line) => {
-    const to = line.to === null ? "" : ` → ${line.to}`;
-    append($("messages"), `${line.sender}${to}: ${line.text}`, line.to === null ? "" : "whisper");
-  },
-  joined: (presence) => {
-    updateMembers(presence);
-    append($("messages"), `${presence.name} joined`, "presence");
-  },
-  left: (presence) => {
-    updateMembers(presence);
-    append($("messages"), `${presence.name} left`, "presence");
-  },
+const STATES = {
+  connecting: "connecting…",
+  open: "connected",
+  reconnecting: "reconnecting…",
+  closed: "disconnected",
 };
 
-socket.addEventListener("open", () => {
-  $("status").textContent = "connected";
-  $("join").disabled = false;
-});
-socket.addEventListener("close", (event) => {
-  $("status").textContent = `disconnected (${event.code})`;
-  for (const button of document.querySelectorAll("button")) button.disabled = true;
-});
-socket.addEventListener("message", (event) => {
-  const message = JSON.parse(event.data);
-  if (message.errors) {
-    for (const error of message.errors) {
-      const where = error.loc.length ? `${error.loc.join(".")}: ` : "";
-      append($("errors"), `${where}${error.msg} (${error.type})`);
-    }
-    return;
+const client = connect(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+
+/** The room this page is in (and re-joins after a reconnect), or null. */
+let membership = /** @type {{ room: string, name: string } | null} */ (null);
+
+/** @param {string} state */
+function showState(state) {
+  const status = $("status");
+  status.dataset.state = state;
+  status.textContent = STATES[/** @type {keyof typeof STATES} */ (state)];
+  for (const button of document.querySelectorAll("button")) button.disabled = state !== "open";
+}
+
+/** @param {HTMLFormElement} form */
+function clearErrors(form) {
+  for (const slot of form.querySelectorAll(".error")) slot.textContent = "";
+  for (const field of form.querySelectorAll("input")) field.removeAttribute("aria-invalid");
+}
+
+/**
+ * Show each error next to the field it is about (its wire name), the rest under the form.
+ * @param {HTMLFormElement} form
+ * @param {readonly ErrorEntry[]} errors
+ */
+function showErrors(form, errors) {
+  for (const error of errors) {
+    const field = error.loc.length === 1 ? String(error.loc[0]) : "";
+    const slot =
+      form.querySelector(`.error[data-for="${CSS.escape(field)}"]`) ??
+      form.querySelector('.error[data-for=""]');
+    if (slot === null) continue;
+    slot.textContent = [slot.textContent, error.msg].filter(Boolean).join("; ");
+    const id = slot.id.replace(/-error$/, "");
+    if (field && id) document.getElementById(id)?.setAttribute("aria-invalid", "true");
   }
-  const handler = handlers[message.type];
-  if (handler) handler(message);
+}
+
+/**
+ * What a failed request says, next to the form that sent it.
+ * @param {HTMLFormElement} form
+ * @param {unknown} error
+ */
+function showFailure(form, error) {
+  if (error instanceof RequestError) return showErrors(form, error.errors);
+  const message = error instanceof Error ? error.message : String(error);
+  showErrors(form, [{ type: "client", loc: [], msg: message }]);
+}
+
+/**
+ * @param {string} text
+ * @param {string} className
+ * @param {string} [at] when it happened (ISO 8601), else now
+ */
+function append(text, className, at) {
+  const item = document.createElement("li");
+  const time = document.createElement("time");
+  const when = at === undefined ? new Date() : new Date(at);
+  time.dateTime = when.toISOString();
+  time.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  item.append(time, text);
+  if (className) item.className = className;
+  $("messages").append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
+/** @param {readonly string[]} names */
+function showMembers(names) {
+  $("members").replaceChildren(
+    ...names.map((name) => {
+      const item = document.createElement("li");
+      item.textContent = name;
+      return item;
+    }),
+  );
+}
+
+function memberNames() {
+  return [...$("members").children].map((item) => item.textContent ?? "");
+}
+
+/** @param {Joined | null} joined */
+function showRoom(joined) {
+  $("chat").hidden = joined === null;
+  $("join-form").hidden = joined !== null;
+  if (joined === null) return;
+  $("room-name").textContent = joined.room;
+  $("me").textContent = joined.name;
+  showMembers(joined.members);
+  input("text").focus();
+}
+
+/** @param {{ room: string, name: string }} wanted */
+async function join(wanted) {
+  const form = /** @type {HTMLFormElement} */ ($("join-form"));
+  clearErrors(form);
+  try {
+    const joined = await client.request("join", wanted);
+    membership = { room: joined.room, name: joined.name };
+    showRoom(joined);
+  } catch (error) {
+    membership = null;
+    showRoom(null);
+    showFailure(form, error);
+  }
+}
+
+client.onState((state) => {
+  showState(state);
+  if (state === "open" && membership !== null) {
+    append("reconnected", "presence");
+    void join(membership);
+  }
+});
+showState(client.state);
+
+client.on("message", (line) => {
+  const to = line.to === null ? "" : ` → ${line.to}`;
+  append(`${line.sender}${to}: ${line.text}`, line.to === null ? "" : "whisper", line.at);
+});
+/** @param {Presence} presence */
+function presence(presence) {
+  const others = memberNames().filter((name) => name !== presence.name);
+  showMembers(presence.type === "joined" ? [...others, presence.name] : others);
+  append(`${presence.name} ${presence.type}`, "presence");
+}
+client.on("joined", presence);
+client.on("left", presence);
+// Error replies to `send` (say) come here, named by the event that caused them.
+client.onError((report) => {
+  const form = report.event === "say" ? $("say-form") : null;
+  if (form instanceof HTMLFormElement) return showErrors(form, report.errors);
+  for (const error of report.errors) {
+    const item = document.createElement("li");
+    item.textContent = `${error.msg} (${error.type})`;
+    $("errors").append(item);
+  }
 });
 
 $("join-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  // Cleared now, not on the reply: a line of the room may come before it (the reply
-  // waits until the server subscribed to the room; the room's lines don't).
+  // Cleared now, not on the reply: a line of the room may come before it.
   $("messages").replaceChildren();
-  send({ type: "join", name: $("name").value, room: $("room").value });
+  void join({ name: input("name").value, room: input("room").value });
 });
+
 $("say-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  send({ type: "say", text: $("text").value });
-  $("text").value = "";
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  clearErrors(form);
+  // No reply: the line comes back as the room's broadcast, an error via onError.
+  if (client.send("say", { text: input("text").value })) input("text").value = "";
+  else showFailure(form, new Error("not connected: try again once connected"));
 });
-$("whisper-form").addEventListener("submit", (event) => {
+
+$("whisper-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  send({ type: "whisper", to: $("whisper-to").value, text: $("whisper-text").value });
-  $("whisper-text").value = "";
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  clearErrors(form);
+  try {
+    const line = await client.request("whisper", {
+      to: input("whisper-to").value,
+      text: input("whisper-text").value,
+    });
+    append(`${line.sender} → ${line.to}: ${line.text}`, "whisper", line.at);
+    input("whisper-text").value = "";
+  } catch (error) {
+    showFailure(form, error);
+  }
 });
-$("leave").addEventListener("click", () => send({ type: "leave" }));
+
+$("leave").addEventListener("click", async () => {
+  try {
+    await client.request("leave");
+  } finally {
+    membership = null;
+    showRoom(null);
+  }
+});

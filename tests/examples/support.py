@@ -11,12 +11,13 @@ import json
 import queue
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import anyio
 from websockets.asyncio.client import ClientConnection
 
-__all__ = ["TIMEOUT", "ask", "call_with_timeout", "next_message"]
+__all__ = ["TIMEOUT", "ask", "call_with_timeout", "next_message", "untimed"]
 
 T = TypeVar("T")
 
@@ -59,3 +60,11 @@ async def ask(ws: ClientConnection, message: dict[str, Any]) -> Any:
     """Send ``message`` on ``ws`` and return the next message (its answer, usually)."""
     await ws.send(json.dumps(message))
     return await next_message(ws)
+
+
+def untimed(line: dict[str, Any]) -> dict[str, Any]:
+    """A chat line without its ``at``, once ``at`` is found to be an ISO 8601 time with a zone."""
+    rest = dict(line)
+    at = datetime.fromisoformat(rest.pop("at"))
+    assert at.tzinfo is not None, line
+    return rest

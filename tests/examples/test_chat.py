@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection
 
 from examples.chat import Chat, app, member_group, room_group, rooms
 from socketsundso.groups import Groups
-from tests.examples.support import TIMEOUT, ask, call_with_timeout, next_message
+from tests.examples.support import TIMEOUT, ask, call_with_timeout, next_message, untimed
 from tests.servers import serve
 from tests.stalled_client import stalled_client
 
@@ -64,8 +64,19 @@ def test_page_is_served_with_its_local_assets(client: TestClient) -> None:
     assert "https://" not in page.text
     script = client.get("/static/chat.js")
     assert script.status_code == 200
-    assert "new WebSocket(`ws://${location.host}/ws`)" in script.text
+    assert 'import { connect, RequestError } from "./chat_client.js";' in script.text
+    assert "connect(`${location.protocol" in script.text
+    generated = client.get("/static/chat_client.js")
+    assert generated.status_code == 200
+    assert "export function connect(url, options)" in generated.text
     assert client.get("/static/chat.css").status_code == 200
+
+
+def test_the_page_has_an_icon_where_browsers_look_for_it(client: TestClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg")
 
 
 def test_join_replies_with_the_members_and_tells_the_others(client: TestClient) -> None:
@@ -102,8 +113,8 @@ def test_say_reaches_everyone_in_the_room_its_sender_too_and_no_one_else(
             "text": "hello",
             "to": None,
         }
-        assert receive(ann) == line  # once: by the broadcast, as to the others
-        assert receive(bob) == line
+        assert untimed(receive(ann)) == line  # once: by the broadcast, as to the others
+        assert untimed(receive(bob)) == line
         cat.send_json({"type": "say", "text": "anyone?"})
         assert receive(cat)["room"] == "elsewhere"
         bob.send_json({"type": "say", "text": "hi ann"})
@@ -127,8 +138,8 @@ def test_whisper_reaches_its_recipient_only(client: TestClient) -> None:
             "text": "psst",
             "to": "cat",
         }
-        assert receive(ann) == line
-        assert receive(cat) == line
+        assert untimed(receive(ann)) == line
+        assert untimed(receive(cat)) == line
         ann.send_json({"type": "say", "text": "all"})
         assert receive(ann)["text"] == "all"
         assert receive(bob)["text"] == "all"  # the whisper never came to bob
@@ -155,8 +166,8 @@ def test_whisper_finds_its_recipient_regardless_of_case(client: TestClient) -> N
             "text": "psst",
             "to": "Bob",
         }
-        assert receive(ann) == line
-        assert receive(bob) == line
+        assert untimed(receive(ann)) == line
+        assert untimed(receive(bob)) == line
         bob.send_json({"type": "whisper", "to": "bob", "text": "me?"})
         assert receive(bob)["errors"][0]["type"] == "unknown_member"
 
@@ -186,7 +197,7 @@ def test_with_groups_beyond_this_process_a_whisper_to_a_stranger_is_sent_anyway(
     monkeypatch.setattr(Chat, "groups", Groups())
     with join(client, "wide-room", "ann") as ann:
         ann.send_json({"type": "whisper", "to": "zed", "text": "there?"})
-        assert receive(ann) == {
+        assert untimed(receive(ann)) == {
             "type": "message",
             "room": "wide-room",
             "sender": "ann",
