@@ -146,6 +146,18 @@ class ServerEvents:
             return model.__pydantic_serializer__.to_json(model, by_alias=True).decode()  # type: ignore[no-any-return]
         return self._other_text(event, endpoint, method)
 
+    def parse(self, data: dict[str, Any]) -> BaseModel:
+        """``data`` (an event as it arrived) as the declared model its ``type`` picks.
+
+        A client's view (``socketsundso.client``); raises pydantic's ``ValidationError``
+        when it fits no declared event, ``LookupError`` when the class declares none.
+        """
+        if not self.models:
+            raise LookupError(f"{self.owner} declares no events")
+        validate = self._validate_python or self._build_validator()
+        model: BaseModel = validate(data)
+        return model
+
     def _other_text(self, event: object, endpoint: type, method: str) -> str:
         """``text`` of anything but a dict (or of a dict, when nothing is declared)."""
         sender = f"{endpoint.__qualname__}.{method}"
