@@ -93,7 +93,9 @@ class Client(Generic[EndpointT]):
     """A connection to an endpoint of class ``EndpointT``, typed by its handlers.
 
     Make one with ``connect(url, Chat)`` and use it in ``async with``; see the module's
-    docstring for what it promises.
+    docstring for what it promises. ``websocket_options`` go to
+    ``websockets.asyncio.client.connect`` (``additional_headers``, ``subprotocols``,
+    ``max_size``, ...). Needs the ``client`` extra (``websockets``).
     """
 
     def __init__(
@@ -418,33 +420,6 @@ class Client(Generic[EndpointT]):
         self._event_arrived.set()
 
 
-def connect(
-    url: str,
-    endpoint: type[EndpointT],
-    *,
-    request_timeout: float = 10.0,
-    connect_timeout: float = 10.0,
-    reconnect: bool = True,
-    backoff_initial: float = 0.5,
-    backoff_max: float = 20.0,
-    max_pending: int = 1000,
-    max_buffered_events: int = 1000,
-    **websocket_options: Any,
-) -> Client[EndpointT]:
-    """A client of the ``endpoint`` served at ``url``; use it in ``async with``.
-
-    ``websocket_options`` go to ``websockets.asyncio.client.connect`` (``additional_headers``,
-    ``subprotocols``, ``max_size``, ...). Needs the ``client`` extra (``websockets``).
-    """
-    return Client(
-        url,
-        endpoint,
-        request_timeout=request_timeout,
-        connect_timeout=connect_timeout,
-        reconnect=reconnect,
-        backoff_initial=backoff_initial,
-        backoff_max=backoff_max,
-        max_pending=max_pending,
-        max_buffered_events=max_buffered_events,
-        **websocket_options,
-    )
+#: ``connect(url, Chat, **options)``: a ``Client`` of ``Chat`` at ``url``, to use in
+#: ``async with`` (the same call; the name reads as what it starts).
+connect = Client
