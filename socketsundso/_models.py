@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, PydanticUserError, create_model
 
 from ._core_schemas import schemas_in, validator_of
+from ._injected_parameters import check_not_injected
 from .models import DefaultResponse, HandlerMessage
 
 #: The warning pydantic gives for a field named like a BaseModel attribute.
@@ -43,7 +44,9 @@ def message_fields(
     ``takes_endpoint`` skips the first parameter (``self``). Raises ``TypeError``
     naming the handler for what a message can't fill: ``*args``, ``**kwargs``,
     positional-only parameters, a parameter named ``type`` (the discriminator) or
-    ``id`` (the request id), or an annotation that can't be resolved.
+    ``id`` (the request id), an annotation that can't be resolved, or a parameter
+    that expects FastAPI to inject it (``Depends``, ``Header``..., see
+    ``socketsundso._injected_parameters``).
     """
     name = getattr(method, "__qualname__", repr(method))
     parameters = list(inspect.signature(method).parameters.values())
@@ -73,6 +76,7 @@ def message_fields(
             )
         annotation = hints.get(parameter.name, Any)
         default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        check_not_injected(name, parameter.name, annotation, default)
         fields[parameter.name] = (annotation, default)
     return fields
 
