@@ -103,7 +103,8 @@ class MessageError(Exception):
 
 
 class BroadcastUnavailable(MessageError):
-    """A broadcast could not reach the other worker processes: the broker is unreachable.
+    """A broadcast could not reach the other worker processes: the broker is unreachable
+    or doesn't answer, or the hub's queue of messages to publish is full (said at once).
 
     The members in this process got the message; those of other processes did not.
     Raised by ``Endpoint.broadcast`` outside a connection; from a handler, the client
