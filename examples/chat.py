@@ -61,7 +61,6 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from examples.confusables import PROTOTYPES
 from socketsundso import InvalidMessage, WebSocketHandlingEndpoint, on_event
 from socketsundso.groups import BroadcastUnavailable, Groups, MemoryGroups
 
@@ -86,11 +85,26 @@ MAX_NAME_LENGTH = 32
 logger = logging.getLogger(__name__)
 
 
+def read_prototypes(path: Path) -> dict[str, str]:
+    """The confusable prototype of each character in ``path`` (``confusable_prototypes.txt``)."""
+    prototypes: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.partition("#")[0].split("\t")
+        if len(fields) >= 2:
+            prototype = "".join(chr(int(code, 16)) for code in fields[1].split())
+            prototypes[chr(int(fields[0], 16))] = prototype
+    return prototypes
+
+
+#: Unicode TS #39 prototypes of what a name can hold (``scripts/generate_confusables.py``).
+PROTOTYPES = read_prototypes(Path(__file__).parent / "confusable_prototypes.txt")
+
+
 def skeleton(text: str) -> str:
     """``text``'s confusable skeleton (Unicode TS #39): what it looks like, not how it's spelled.
 
-    NFD, each character replaced by its prototype (``examples.confusables``), NFD
-    again: the Cyrillic ``\u0430\u0441\u0435`` and the Latin ``ace`` have one skeleton.
+    NFD, each character replaced by its prototype (``PROTOTYPES``), NFD again: the
+    Cyrillic ``\u0430\u0441\u0435`` and the Latin ``ace`` have one skeleton.
     """
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFD", "".join(PROTOTYPES.get(c, c) for c in decomposed))
