@@ -144,12 +144,21 @@ async def test_an_invalid_message_costs_about_what_a_valid_one_of_its_size_costs
 
 
 @pytest.mark.anyio
-async def test_a_list_of_wrong_items_is_answered_with_its_first_wrong_item() -> None:
+@pytest.mark.parametrize(
+    ("attack", "loc"),
+    [
+        ("invalid list (every item a string)", ["nums", 0]),
+        ("60,000 wrong dict values", ["cells", "c000000"]),
+    ],
+)
+async def test_a_list_or_dict_of_wrong_items_is_answered_with_its_first_wrong_item(
+    attack: str, loc: list[object]
+) -> None:
     with serve(app_of(Target), ws_max_size=4 * SIZE) as url:
         async with connect(f"{url}/ws", max_size=None) as ws:
-            await ws.send(ATTACKS["invalid list (every item a string)"])
+            await ws.send(ATTACKS[attack])
             answer = json.loads(await ws.recv())
-    assert [(e["type"], e["loc"]) for e in answer["errors"]] == [("int_parsing", ["nums", 0])]
+    assert [(e["type"], e["loc"]) for e in answer["errors"]] == [("int_parsing", loc)]
 
 
 @pytest.mark.anyio
@@ -171,17 +180,6 @@ async def test_thousands_of_unknown_keys_get_the_first_few_listed_and_the_rest_c
         "msg": f"{70_000 - MAX_ERROR_ENTRIES} more errors not listed",
         "ctx": {"listed": MAX_ERROR_ENTRIES, "omitted": 70_000 - MAX_ERROR_ENTRIES},
     }
-
-
-@pytest.mark.anyio
-async def test_a_dict_of_wrong_values_is_answered_with_its_first_wrong_value() -> None:
-    with serve(app_of(Target), ws_max_size=4 * SIZE) as url:
-        async with connect(f"{url}/ws", max_size=None) as ws:
-            await ws.send(ATTACKS["60,000 wrong dict values"])
-            answer = json.loads(await ws.recv())
-    assert [(e["type"], e["loc"]) for e in answer["errors"]] == [
-        ("int_parsing", ["cells", "c000000"])
-    ]
 
 
 def test_more_errors_than_can_be_listed_get_one_summary_entry() -> None:
