@@ -9,10 +9,12 @@ commands in one write as are queued.
 
 What is bounded, and how a caller learns of trouble at once:
 
-- The queue holds at most ``size`` messages; ``offer`` refuses one more.
+- The queue holds at most ``size`` messages, those being published included; ``offer``
+  refuses one more.
 - The breaker: when a publish fails (an error, or no reply within the hub's timeout),
-  every message still queued is dropped (counted in ``lost``, logged once), and
-  ``offer`` refuses everything for ``BREAKER_COOLDOWN`` seconds. Then one message is
+  every message still queued is dropped (counted in ``lost``, logged once; an
+  unexpected exception with its traceback), and ``offer`` refuses everything for
+  ``BREAKER_COOLDOWN`` seconds. Then one message is
   let through as a trial, the others refused until it is answered: success closes the
   breaker, failure opens it again for twice as long (at most ``BREAKER_COOLDOWN_MAX``).
 
@@ -68,6 +70,8 @@ class PublishQueue:
         self._timeout = timeout
         self._url = url
         self._queue: deque[Item] = deque()
+        #: Messages taken from the queue and being published: they count against ``size``.
+        self._in_flight = 0
         self._drainer: asyncio.Task[None] | None = None
         self._state: Literal["closed", "open", "trial"] = "closed"
         self._open_until = 0.0
@@ -79,7 +83,7 @@ class PublishQueue:
     @property
     def accepting(self) -> bool:
         """Whether ``offer`` would take a message now (the breaker allows, there is room)."""
-        if self._state == "trial" or len(self._queue) >= self._size:
+        if self._state == "trial" or len(self._queue) + self._in_flight >= self._size:
             return False
         return self._state == "closed" or time.monotonic() >= self._open_until
 
@@ -109,17 +113,20 @@ class PublishQueue:
         try:
             while queue:
                 batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))]
+                self._in_flight = len(batch)
                 try:
                     await asyncio.wait_for(self._publish(batch), self._timeout)
-                except self._errors as exc:
-                    self._failed(len(batch), exc)
+                except Exception as exc:
+                    self._failed(exc)
                 else:
                     self._succeeded()
+                finally:
+                    self._in_flight = 0
         finally:
             self._drainer = None
 
-    def _failed(self, in_flight: int, exc: BaseException) -> None:
-        dropped = in_flight + len(self._queue)
+    def _failed(self, exc: Exception) -> None:
+        dropped = self._in_flight + len(self._queue)
         self._queue.clear()
         self.lost += dropped
         if self._state == "closed":
@@ -131,6 +138,7 @@ class PublishQueue:
                 str(exc) or type(exc).__name__,
                 dropped,
                 self._cooldown,
+                exc_info=not isinstance(exc, self._errors),
             )
         else:
             self._cooldown = min(self._cooldown * 2, BREAKER_COOLDOWN_MAX)
