@@ -10,7 +10,9 @@ commands in one write as are queued.
 What is bounded, and how a caller learns of trouble at once:
 
 - The queue holds at most ``size`` messages, those being published included; ``offer``
-  refuses one more.
+  refuses one more. Past half of it, a broadcast waits a moment (``pace``: at most
+  ``PACE_WAIT``) for the batch being published, so that a loop of broadcasts faster than
+  Redis is slowed to Redis's pace rather than refused.
 - The breaker: when a publish fails (an error, or no reply within the hub's timeout),
   every message still queued is dropped (counted in ``lost``, logged once; an
   unexpected exception with its traceback), and ``offer`` refuses everything for
@@ -28,6 +30,7 @@ per failure, counted in ``lost``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -46,6 +49,10 @@ BREAKER_COOLDOWN = 1.0
 BREAKER_COOLDOWN_MAX = 8.0
 #: Most messages one write to Redis carries.
 BATCH = 256
+#: Longest a broadcast waits, in seconds, for the batch being published once the queue is
+#: half full: a broadcaster that outruns a healthy Redis goes at its pace instead of being
+#: refused, and a Redis that hangs costs it this much, not the hub's timeout.
+PACE_WAIT = 0.05
 
 #: One queued PUBLISH: the channel and the payload.
 Item = tuple[bytes, bytes]
@@ -73,6 +80,8 @@ class PublishQueue:
         #: Messages taken from the queue and being published: they count against ``size``.
         self._in_flight = 0
         self._drainer: asyncio.Task[None] | None = None
+        #: Done when the batch being published is answered (or failed); made on demand.
+        self._progress: asyncio.Future[None] | None = None
         self._state: Literal["closed", "open", "trial"] = "closed"
         self._open_until = 0.0
         self._cooldown = BREAKER_COOLDOWN
@@ -100,6 +109,17 @@ class PublishQueue:
             )
         return True
 
+    async def pace(self) -> None:
+        """Let the drainer run: yield to the event loop, and once the queue is half full,
+        wait (``PACE_WAIT`` seconds at most) for the batch being published."""
+        if self._drainer is None or len(self._queue) + self._in_flight < self._size // 2:
+            await asyncio.sleep(0)
+            return
+        if self._progress is None:
+            self._progress = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._progress), PACE_WAIT)
+
     def stop(self) -> None:
         """Stop publishing, for good: drop what is queued and end the drainer."""
         self.stopped = True
@@ -122,8 +142,16 @@ class PublishQueue:
                     self._succeeded()
                 finally:
                     self._in_flight = 0
+                    self._progressed()
         finally:
             self._drainer = None
+            self._progressed()
+
+    def _progressed(self) -> None:
+        """Wake the broadcasts waiting in ``pace``."""
+        progress, self._progress = self._progress, None
+        if progress is not None and not progress.done():
+            progress.set_result(None)
 
     def _failed(self, exc: Exception) -> None:
         dropped = self._in_flight + len(self._queue)

@@ -92,7 +92,9 @@ class RedisGroups(Groups):
     PUBLISHed once for the other processes; each process's listener skips its own
     messages. The PUBLISH goes through a bounded queue (``publish_queue_size``
     messages, 1024 by default, per event loop): ``broadcast`` returns once this
-    process's members have the message, never waiting for Redis. One broadcaster's
+    process's members have the message, without waiting for Redis (past half the
+    queue, it waits 50 ms at most for the batch being published, so a loop of
+    broadcasts goes at Redis's pace). One broadcaster's
     messages to a group reach every member in the order they were sent. ``join``
     returns once Redis confirmed the group's subscription, so a broadcast made anywhere
     after it reaches the new member.
@@ -214,7 +216,9 @@ class RedisGroups(Groups):
     async def broadcast(self, group: str, text: str) -> None:
         """Give ``text`` to ``group``'s members here, and queue its PUBLISH for the others.
 
-        Never waits for Redis. Raises ``BroadcastUnavailable`` at once when the PUBLISH
+        Doesn't wait for Redis (past half the queue, 50 ms at most for the batch being
+        published: a loop of broadcasts goes at Redis's pace). Raises
+        ``BroadcastUnavailable`` at once when the PUBLISH
         can't be queued: the queue is full, the breaker is open (Redis failed to take a
         message lately), or the listener has lost Redis; the members in this process got
         it all the same.
@@ -225,7 +229,7 @@ class RedisGroups(Groups):
             self._channel(group), self._origin + b"\n" + text.encode()
         ):
             raise BroadcastUnavailable(group)
-        await asyncio.sleep(0)  # as MemoryGroups: a loop of broadcasts lets others run
+        await session.outgoing.pace()  # a loop of broadcasts lets others (and Redis) go
 
     @property
     def unpublished(self) -> int:

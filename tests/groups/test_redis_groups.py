@@ -222,6 +222,20 @@ async def test_two_workers_get_each_others_broadcasts_in_order_and_once(
         assert at_two.got == [*sent, "back"]
 
 
+async def test_a_loop_of_broadcasts_faster_than_redis_is_paced_not_refused(
+    redis_server: RedisServer,
+) -> None:
+    async with hubs(redis_server.url, publish_queue_size=16) as [one, two]:
+        at_two = Member()
+        await two.join("feed", at_two)
+        sent = [f'{{"n": {n}}}' for n in range(3000)]
+        for text in sent:  # no BroadcastUnavailable: each waits for room when need be
+            await one.broadcast("feed", text)
+        await eventually(lambda: len(at_two.got) == len(sent))
+        assert at_two.got == sent
+        assert one.unpublished == 0
+
+
 async def test_broadcasts_reach_only_the_groups_members(redis_server: RedisServer) -> None:
     async with hubs(redis_server.url) as [one, two]:
         in_room, elsewhere = Member(), Member()
