@@ -36,7 +36,7 @@ SIZE = 1_000_000
 
 
 class Target(WebSocketHandlingEndpoint):
-    """A list and a text handler, and a ping."""
+    """A list, a text and a dict handler, and a ping."""
 
     @on_event
     async def nums(self, nums: list[int]) -> dict[str, int]:
@@ -49,9 +49,19 @@ class Target(WebSocketHandlingEndpoint):
         return {"length": len(text)}
 
     @on_event
+    async def grid(self, cells: dict[str, int]) -> dict[str, int]:
+        """Count the cells."""
+        return {"cells": len(cells)}
+
+    @on_event
     async def ping(self) -> dict[str, Any]:
         """Answer at once."""
         return {}
+
+
+def _dict_of(value: Any, count: int) -> str:
+    cells = {f"c{i:06}": value for i in range(count)}
+    return json.dumps({"type": "grid", "id": 1, "cells": cells})
 
 
 def _padded(key: str, item: Any) -> str:
@@ -66,6 +76,9 @@ ATTACKS = {
         {"type": "text", "id": 1, "text": "a", **{f"k{i:06}": 1 for i in range(70_000)}}
     ),
     "unknown type of 500 KB": json.dumps({"type": "x" * 500_000, "id": 1}),
+    # 960 KB each: "c000000": "x" is 2 bytes longer than "c000000": 7.
+    "valid dict of 68,571 ints": _dict_of(7, 68_571),
+    "60,000 wrong dict values": _dict_of("x", 60_000),
 }
 
 

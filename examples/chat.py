@@ -41,8 +41,9 @@ live in this process's memory (``MemoryGroups()``) and one process serves everyo
 What each worker knows is its own members only (``Rooms``; presence across workers is
 for later): the ``members`` of a ``join`` reply are the room's members on the worker
 that took the connection (later arrivals on any worker are announced with ``joined``);
-a name is unique regardless of case among the room's members on one worker, so two
-workers may each have an ``ann`` (a whisper to ``ann`` reaches both). A whisper to a
+a name is unique by its look (its confusable skeleton, regardless of case) among the
+room's members on one worker, so two workers may each have an ``ann`` (a whisper to
+``ann`` reaches both). A whisper to a
 name that no member of this worker has is an ``unknown_member`` error when the groups
 live in memory (this process is everyone); with Redis it is broadcast to that name's
 group all the same, and is lost without a word if nobody, on any worker, has the name.
@@ -90,15 +91,51 @@ MAX_NAME_LENGTH = 32
 logger = logging.getLogger(__name__)
 
 
+def read_prototypes(path: Path) -> dict[str, str]:
+    """The confusable prototype of each character in ``path`` (``confusable_prototypes.txt``)."""
+    prototypes: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.partition("#")[0].split("\t")
+        if len(fields) >= 2:
+            prototype = "".join(chr(int(code, 16)) for code in fields[1].split())
+            prototypes[chr(int(fields[0], 16))] = prototype
+    return prototypes
+
+
+#: Unicode TS #39 prototypes of what a name can hold (``scripts/generate_confusables.py``).
+PROTOTYPES = read_prototypes(Path(__file__).parent / "confusable_prototypes.txt")
+
+
+def skeleton(text: str) -> str:
+    """``text``'s confusable skeleton (Unicode TS #39): what it looks like, not how it's spelled.
+
+    NFD, each character replaced by its prototype (``PROTOTYPES``), NFD again: the
+    Cyrillic ``\u0430\u0441\u0435`` and the Latin ``ace`` have one skeleton.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFD", "".join(PROTOTYPES.get(c, c) for c in decomposed))
+
+
+def look_alike_keys(name: str) -> set[str]:
+    """What two names that look alike have in common: their skeletons regardless of case.
+
+    Both orders: casefold first (``Ann`` and ``ann``), and the skeleton first, since a
+    capital may look like another lower-case letter than its own (``I`` like ``l``).
+    """
+    return {skeleton(name.casefold()), skeleton(name).casefold()}
+
+
 def normalised_name(value: str) -> str:
     """A name as people read it: NFKC-normalised, without invisible or mixed-script tricks.
 
     NFKC folds compatibility forms (fullwidth letters, U+FF21 and on, are ASCII ones);
     control and format characters (a zero-width space, a right-to-left override) are
     refused, and so is a name whose letters come from more than one script (a Cyrillic
-    a, U+0430, among Latin letters), so that look-alikes of a member's name can't join
-    beside it. NFKC can lengthen a name (U+FDFA is 18 letters): the normalised name is
-    held to ``MAX_NAME_LENGTH`` too, which keeps group names short.
+    a, U+0430, among Latin letters). A name written in one script that looks like a
+    member's (the Cyrillic ``\u0430\u0441\u0435`` beside ``ace``) is refused when it
+    joins: ``Rooms.named`` compares names by their confusable skeletons. NFKC can
+    lengthen a name (U+FDFA is 18 letters): the normalised name is held to
+    ``MAX_NAME_LENGTH`` too, which keeps group names short.
     """
     name = unicodedata.normalize("NFKC", value).strip()
     hidden = [char for char in name if unicodedata.category(char).startswith("C")]
@@ -200,16 +237,22 @@ class Rooms:
         return list(self._rooms.get(room, ()))
 
     def named(self, room: str, name: str) -> str | None:
-        """The member of ``room`` called ``name`` regardless of case, as it wrote its name."""
-        folded = name.casefold()
+        """The member of ``room`` whose name looks like ``name``, as it wrote its name.
+
+        Names are compared by their confusable skeletons, regardless of case
+        (``look_alike_keys``).
+        """
+        keys = look_alike_keys(name)
         return next(
-            (other for other in self._rooms.get(room, ()) if other.casefold() == folded), None
+            (other for other in self._rooms.get(room, ()) if keys & look_alike_keys(other)),
+            None,
         )
 
     def add(self, room: str, name: str, member: Chat) -> None:
         """Put ``member`` in ``room`` as ``name``; a name is unique within its room.
 
-        Unique regardless of case: ``Ann`` can't join a room where ``ann`` is.
+        Unique by its look: ``Ann`` can't join a room where ``ann`` is, nor the all
+        Cyrillic ``\u0430\u0441\u0435`` where ``ace`` is.
         """
         taken = self.named(room, name)
         if taken is not None:

@@ -5,11 +5,13 @@ package itself is imported when a hub is made, so an application that never make
 needs no ``redis`` installed.
 
 Each hub holds, in the event loop that uses it, two connections to Redis: one that
-PUBLISHes (one command at a time, so one broadcaster's messages keep their order) and one
-that a listener task reads, SUBSCRIBEd to the channel of each group that has members in
-this process. Both open on the first join or broadcast. The listener task owns them: it
-reconnects with a capped backoff, subscribes again what has members, and closes both when
-it is cancelled, which the event loop's shutdown (uvicorn's, a ``TestClient``'s) does.
+PUBLISHes what a bounded queue holds (``socketsundso._publish_queue``: one drainer task
+sends it in order, so one broadcaster's messages keep their order, and a circuit breaker
+fails broadcasts fast while Redis doesn't answer) and one that a listener task reads,
+SUBSCRIBEd to the channel of each group that has members in this process. Both open on
+the first join or broadcast. The listener task owns them: it reconnects with a capped
+backoff, subscribes again what has members, and closes both when it is cancelled, which
+the event loop's shutdown (uvicorn's, a ``TestClient``'s) does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from types import ModuleType
 from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
+from ._publish_queue import DEFAULT_PUBLISH_QUEUE_SIZE, Item, PublishQueue
 from .exceptions import BroadcastUnavailable
 from .groups import Groups, Member, check_group_name
 
@@ -61,6 +64,12 @@ class _Connection(Protocol):
 
     async def send_command(self, *args: Any, **kwargs: Any) -> None: ...
 
+    def pack_commands(self, commands: Iterable[Iterable[Any]]) -> list[bytes]: ...
+
+    async def send_packed_command(
+        self, command: Iterable[bytes], check_health: bool = ...
+    ) -> None: ...
+
     async def read_response(self, *, timeout: float | None = None) -> Any: ...
 
     async def disconnect(self, nowait: bool = False) -> None: ...
@@ -81,16 +90,25 @@ class RedisGroups(Groups):
 
     A broadcast is serialized once, given to this process's members directly and
     PUBLISHed once for the other processes; each process's listener skips its own
-    messages. One broadcaster's messages to a group reach every member in the order
-    they were sent. ``join`` returns once Redis confirmed the group's subscription, so
-    a broadcast made anywhere after it reaches the new member.
+    messages. The PUBLISH goes through a bounded queue (``publish_queue_size``
+    messages, 1024 by default, per event loop): ``broadcast`` returns once this
+    process's members have the message, without waiting for Redis (past half the
+    queue, it waits 50 ms at most for the batch being published, so a loop of
+    broadcasts goes at Redis's pace). One broadcaster's
+    messages to a group reach every member in the order they were sent. ``join``
+    returns once Redis confirmed the group's subscription, so a broadcast made anywhere
+    after it reaches the new member.
 
     Delivery across processes is at most once, as Redis pub/sub is: a message published
     while a process's listener is disconnected from Redis never reaches that process.
     (A broadcast whose PUBLISH timed out may have reached Redis all the same.)
 
-    When Redis is unreachable, local members still get every broadcast, ``broadcast``
-    raises ``BroadcastUnavailable`` (within the socket timeouts), ``join`` succeeds
+    When Redis is unreachable or stops answering, local members still get every
+    broadcast, at once. A publish that fails (or isn't answered within ``timeout``)
+    opens a circuit breaker: the messages still queued are dropped (counted in
+    ``unpublished``), and ``broadcast`` raises ``BroadcastUnavailable`` at once, as it
+    does when the queue is full or while the listener has lost Redis, until a trial
+    publish succeeds (tried after 1 s, then after up to 8 s). ``join`` succeeds
     locally, and the listener reconnects by itself (pausing at most a second between
     attempts) and subscribes again every group with members here. ``healthy`` says
     whether the listener is subscribed and reading; ``on_health_change`` (a plain
@@ -121,12 +139,24 @@ class RedisGroups(Groups):
         *,
         channel_prefix: str = DEFAULT_CHANNEL_PREFIX,
         on_health_change: Callable[[bool], object] | None = None,
+        publish_queue_size: int = DEFAULT_PUBLISH_QUEUE_SIZE,
         **options: Any,
     ) -> None:
         super().__init__()
         _check_url(url)
         if not isinstance(channel_prefix, str):
             raise TypeError(f"channel_prefix must be a str, not {channel_prefix!r}")
+        if (
+            not isinstance(publish_queue_size, int)
+            or isinstance(publish_queue_size, bool)
+            or publish_queue_size < 1
+        ):
+            raise ValueError(
+                "RedisGroups: publish_queue_size must be a positive int, "
+                f"not {publish_queue_size!r}"
+            )
+        #: Most PUBLISHes waiting to be sent, per event loop; a broadcast past it fails fast.
+        self.publish_queue_size = publish_queue_size
         module, redis_error = _import_redis()
         #: Seconds of silence after which the listener PINGs Redis.
         self.health_check_interval = _positive(
@@ -144,7 +174,7 @@ class RedisGroups(Groups):
             asyncio.TimeoutError,
         )
         kwargs = self._connection_kwargs
-        #: Longest wait of a broadcast for Redis, and of a join for its subscription.
+        #: Longest wait of a publish for Redis, and of a join for its subscription.
         self.timeout = float(
             (kwargs["socket_connect_timeout"] or CONNECT_TIMEOUT)
             + (kwargs["socket_timeout"] or SOCKET_TIMEOUT)
@@ -152,6 +182,7 @@ class RedisGroups(Groups):
         self._session: _Session | None = None
         self._healthy = False
         self._lost = False
+        self._unpublished_before = 0
 
     def __repr__(self) -> str:
         return f"RedisGroups({self.url!r})"
@@ -183,23 +214,33 @@ class RedisGroups(Groups):
                 await asyncio.wait_for(asyncio.shield(waiter), self.timeout)
 
     async def broadcast(self, group: str, text: str) -> None:
-        """Give ``text`` to ``group``'s members here, then PUBLISH it for other processes.
+        """Give ``text`` to ``group``'s members here, and queue its PUBLISH for the others.
 
-        Raises ``BroadcastUnavailable`` when Redis didn't take it within ``timeout``
-        seconds; the members in this process got it all the same.
+        Doesn't wait for Redis (past half the queue, 50 ms at most for the batch being
+        published: a loop of broadcasts goes at Redis's pace). Raises
+        ``BroadcastUnavailable`` at once when the PUBLISH
+        can't be queued: the queue is full, the breaker is open (Redis failed to take a
+        message lately), or the listener has lost Redis; the members in this process got
+        it all the same.
         """
         self.deliver_locally(group, text)
         session = self._here()
-        try:
-            await asyncio.wait_for(
-                session.publisher.publish(
-                    self._channel(group), self._origin + b"\n" + text.encode()
-                ),
-                self.timeout,
-            )
-        except self._errors as exc:
-            logger.debug("RedisGroups: publishing to group %r failed", group[:64], exc_info=True)
-            raise BroadcastUnavailable(group) from exc
+        if session.down or not session.outgoing.offer(
+            self._channel(group), self._origin + b"\n" + text.encode()
+        ):
+            raise BroadcastUnavailable(group)
+        await session.outgoing.pace()  # a loop of broadcasts lets others (and Redis) go
+
+    @property
+    def unpublished(self) -> int:
+        """Broadcasts queued for Redis and then dropped because publishing failed.
+
+        Their broadcasters were not told (``broadcast`` had returned); members on this
+        worker got them, those on other workers did not. At most ``publish_queue_size``
+        per failure.
+        """
+        session = self._session
+        return self._unpublished_before + (session.outgoing.lost if session else 0)
 
     @property
     def healthy(self) -> bool:
@@ -216,6 +257,7 @@ class RedisGroups(Groups):
         """
         session, self._session = self._session, None
         if session is not None:
+            self._unpublished_before += session.outgoing.lost
             await session.close()
         self._set_health(False)
 
@@ -239,6 +281,7 @@ class RedisGroups(Groups):
         session = self._existing()
         if session is None:
             if self._session is not None:
+                self._unpublished_before += self._session.outgoing.lost
                 self._session.abandon()
                 self._set_health(False)
             session = self._session = _Session(self, asyncio.get_running_loop())
@@ -304,24 +347,34 @@ class RedisGroups(Groups):
 
 
 class _Publisher:
-    """One connection that PUBLISHes, one command at a time, so publishes keep their order."""
+    """One connection that PUBLISHes batches, one batch at a time, so publishes keep their order."""
 
     def __init__(self, connection: _Connection) -> None:
         self.connection = connection
         self.lock = asyncio.Lock()
         self.closed = False
+        #: The listener lost Redis: this connection is likely dead too; open a new one.
+        self.stale = False
 
-    async def publish(self, channel: bytes, payload: bytes) -> None:
-        """PUBLISH ``payload`` on ``channel``, connecting first if need be."""
+    async def publish(self, messages: list[Item]) -> None:
+        """PUBLISH each of ``messages`` (channel, payload), in one write; connect first if
+        need be. Returns once Redis answered every one."""
         async with self.lock:
             if self.closed:  # the hub closed while this waited: don't connect again
                 raise ConnectionError("the hub's connections were closed")
             connection = self.connection
             try:
+                if self.stale:
+                    self.stale = False
+                    await _disconnect(connection)
                 if not connection.is_connected:
                     await connection.connect()
-                await connection.send_command("PUBLISH", channel, payload, check_health=False)
-                await connection.read_response()
+                commands = [("PUBLISH", channel, payload) for channel, payload in messages]
+                await connection.send_packed_command(
+                    connection.pack_commands(commands), check_health=False
+                )
+                for _ in messages:
+                    await connection.read_response()
             except BaseException:
                 # A command cut short (a timeout, a cancellation) leaves a reply unread.
                 await _disconnect(connection)
@@ -346,6 +399,10 @@ class _Session:
         self.hub = hub
         self.loop = loop
         self.publisher = _Publisher(hub._new_connection())
+        #: The PUBLISHes waiting to be sent, and the breaker that fails broadcasts fast.
+        self.outgoing = PublishQueue(
+            self.publisher.publish, hub._errors, hub.publish_queue_size, hub.timeout, hub.url
+        )
         self.connection: _Connection | None = None
         #: Orders the commands sent on the listener's connection.
         self.lock = asyncio.Lock()
@@ -457,6 +514,7 @@ class _Session:
             self.closed = True
             if self.leaver is not None:
                 self.leaver.cancel()
+            self.outgoing.stop()
             await self._disconnect()
             await self.publisher.close()
             if self.hub._session is self:
@@ -527,6 +585,7 @@ class _Session:
     def _lost(self, exc: Exception) -> bool:
         """The connection failed or couldn't be made; say whether it had been healthy."""
         self.down = True
+        self.publisher.stale = True
         if self.hub._session is self:
             self.hub._set_health(False)
             self.hub._note_lost(exc)

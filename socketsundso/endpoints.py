@@ -24,7 +24,13 @@ from typing_extensions import TypeVar
 from ._class_attributes import HandlerTable, LazyClassAttribute, install
 from ._envelope import message_validator, request_id_of, take_rejected_id
 from ._server_events import ServerEvents, declared_events
-from .exceptions import InvalidMessage, MessageError, ResponseError, errors_for_client
+from .exceptions import (
+    InvalidMessage,
+    MessageError,
+    ResponseError,
+    TooManyGroups,
+    errors_for_client,
+)
 from .groups import Groups, MemoryGroups, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
 from .limits import RateLimit, TokenBucket
@@ -78,6 +84,9 @@ DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 
 DEFAULT_SYNC_HANDLER_THREADS = 8
 """Default ``sync_handler_threads``: well below the 40 threads Starlette's pool shares."""
+
+DEFAULT_MAX_GROUPS_PER_CONNECTION = 100
+"""Default ``max_groups_per_connection``: each membership costs about 400 bytes."""
 
 
 def _collect_handlers(
@@ -137,6 +146,7 @@ class HandlingEndpointMeta(type):
         handlers.update(own)
         _check_allowed_origins(name, getattr(cls, "allowed_origins", None))
         _check_sync_handler_threads(name, getattr(cls, "sync_handler_threads", 1))
+        _check_max_groups(name, getattr(cls, "max_groups_per_connection", 1))
         _check_send_settings(cls)
         if "groups" in namespace:
             _check_groups(name, namespace["groups"])
@@ -159,6 +169,8 @@ class HandlingEndpointMeta(type):
             _check_allowed_origins(cls.__name__, value)
         if name == "sync_handler_threads":
             _check_sync_handler_threads(cls.__name__, value)
+        if name == "max_groups_per_connection":
+            _check_max_groups(cls.__name__, value)
         if name == "groups":
             _check_groups(cls.__name__, value)
             super().__setattr__("_default_groups", False)
@@ -241,6 +253,14 @@ def _check_sync_handler_threads(class_name: str, threads: object) -> None:
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise TypeError(
             f"{class_name}.sync_handler_threads must be a positive int, not {threads!r}"
+        )
+
+
+def _check_max_groups(class_name: str, limit: object) -> None:
+    """Refuse a ``max_groups_per_connection`` that isn't a positive ``int``."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise TypeError(
+            f"{class_name}.max_groups_per_connection must be a positive int, not {limit!r}"
         )
 
 
@@ -360,6 +380,9 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
     within this process. ``RedisGroups(url)`` reaches every worker process sharing the
     Redis server. A hub set on a class is shared by its subclasses.
     """
+    max_groups_per_connection: ClassVar[int] = DEFAULT_MAX_GROUPS_PER_CONNECTION
+    """Most groups one connection may be a member of at once; ``join`` past it raises
+    ``TooManyGroups`` (from a handler, the client gets ``too_many_groups``)."""
     send_queue_size: ClassVar[int] = DEFAULT_SEND_QUEUE_SIZE
     """Broadcast messages one connection may have queued before ``send_queue_policy`` acts."""
     send_queue_policy: ClassVar[SendQueuePolicy] = DEFAULT_SEND_QUEUE_POLICY
@@ -771,32 +794,39 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
             outbox.progress = True
         if outbox.queue:
             outbox.write_queued()
-        if outbox.sends_left > 1:  # outbox.sent(), without a coroutine
+        if outbox.sends_left > 1:  # outbox.step(), without a coroutine
             outbox.sends_left -= 1
         else:
-            await outbox.sent()
+            await outbox.step()
 
     async def join(self, group: str) -> None:
         """Make this connection a member of ``group`` of this class's ``groups`` hub.
 
         From a handler or ``on_connect`` (after the connection is accepted). Joining a
         group twice is joining it once. The connection leaves every group when it ends,
-        however it ends.
+        however it ends. A name of the wrong length raises
+        ``socketsundso.groups.InvalidGroupName``, a join past
+        ``max_groups_per_connection`` raises ``socketsundso.groups.TooManyGroups``: from
+        a handler, the client gets ``group_name_invalid`` or ``too_many_groups`` and the
+        connection goes on. Every ``YIELD_EVERY`` joins (and sends) yield to the event loop.
         """
         outbox = self._outbox
         if self.websocket.application_state is not _CONNECTED or outbox.end_code is not None:
             raise RuntimeError(
-                f"{type(self).__qualname__}.join({group!r}): the connection is not open "
+                f"{type(self).__qualname__}.join({group!r:.80}): the connection is not open "
                 "(join from a handler, or from on_connect after accepting)"
             )
         check_group_name(group)
-        if outbox.groups is None:
-            outbox.groups = set()
-        if group in outbox.groups:
+        joined = outbox.groups
+        if joined is None:
+            joined = outbox.groups = set()
+        if group in joined:
             return
+        if len(joined) >= self.max_groups_per_connection:
+            raise TooManyGroups(self.max_groups_per_connection)
         # Known before the hub's join (which may wait for a broker): a connection that ends
         # meanwhile leaves it too.
-        outbox.groups.add(group)
+        joined.add(group)
         hub = outbox.settings.groups
         try:
             await hub.join(group, outbox)
@@ -807,9 +837,15 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
             raise
         if outbox.end_code is not None:  # ended while joining: its groups were left already
             hub.leave_all((group,), outbox)
+        await outbox.step()
 
     async def leave(self, group: str) -> None:
-        """Stop being a member of ``group``; leaving a group one isn't in does nothing."""
+        """Stop being a member of ``group``; leaving a group one isn't in does nothing.
+
+        A name of the wrong length raises ``socketsundso.groups.InvalidGroupName``, as
+        ``join`` does.
+        """
+        check_group_name(group)
         outbox = self._outbox
         if outbox.groups and group in outbox.groups:
             outbox.groups.discard(group)
@@ -833,7 +869,8 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         HTTP route, a background task). When the hub can't reach other workers it
         raises ``socketsundso.groups.BroadcastUnavailable`` (from a handler, the client
         gets a ``broadcast_unavailable`` error reply); members in this process got the
-        message all the same.
+        message all the same. A group name of the wrong length raises
+        ``socketsundso.groups.InvalidGroupName`` (``group_name_invalid``), as ``join`` does.
         """
         group = check_group_name(group)
         text = cls._server_events.text(message, cls, "broadcast")

@@ -21,9 +21,11 @@ __all__ = [
     "BroadcastUnavailable",
     "ErrorEntry",
     "EventError",
+    "InvalidGroupName",
     "InvalidMessage",
     "MessageError",
     "ResponseError",
+    "TooManyGroups",
     "errors_for_client",
 ]
 
@@ -101,7 +103,8 @@ class MessageError(Exception):
 
 
 class BroadcastUnavailable(MessageError):
-    """A broadcast could not reach the other worker processes: the broker is unreachable.
+    """A broadcast could not reach the other worker processes: the broker is unreachable
+    or doesn't answer, or the hub's queue of messages to publish is full (said at once).
 
     The members in this process got the message; those of other processes did not.
     Raised by ``Endpoint.broadcast`` outside a connection; from a handler, the client
@@ -122,6 +125,56 @@ class BroadcastUnavailable(MessageError):
 
     def __str__(self) -> str:
         return f"broadcast to group {self.group[:64]!r} could not reach the broker"
+
+
+class InvalidGroupName(MessageError, ValueError):
+    """A group name that is empty or too long, told to the client as ``group_name_invalid``.
+
+    A handler passing a client's text to ``join``, ``leave`` or ``broadcast`` gets this
+    for a name of the wrong length: from a handler, the client gets the error reply
+    (with an excerpt of the name, ``EXCERPT_LENGTH`` characters at most) and the
+    connection goes on; nothing is logged. Also a ``ValueError``.
+    """
+
+    def __init__(self, group: str, limit: int) -> None:
+        super().__init__(
+            [
+                {
+                    "type": "group_name_invalid",
+                    "loc": [],
+                    "msg": f"A group name has 1 to {limit} characters, not {len(group)}",
+                    "ctx": {"group": _excerpt(group), "length": len(group), "limit": limit},
+                }
+            ]
+        )
+        self.group = group
+
+    def __str__(self) -> str:
+        return str(self.errors[0]["msg"]) + f" ({_excerpt(self.group)!r})"
+
+
+class TooManyGroups(MessageError):
+    """``join`` past the endpoint's ``max_groups_per_connection``: ``too_many_groups``.
+
+    From a handler, the client gets the error reply and the connection goes on, a
+    member of the groups it had joined.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            [
+                {
+                    "type": "too_many_groups",
+                    "loc": [],
+                    "msg": f"A connection may be a member of {limit} groups at most",
+                    "ctx": {"limit": limit},
+                }
+            ]
+        )
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return str(self.errors[0]["msg"])
 
 
 class InvalidMessage(MessageError):

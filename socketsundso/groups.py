@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .exceptions import BroadcastUnavailable
+from .exceptions import BroadcastUnavailable, InvalidGroupName, TooManyGroups
 
 if TYPE_CHECKING:
     from ._redis_groups import RedisGroups
@@ -24,9 +24,11 @@ __all__ = [
     "MAX_GROUP_NAME_LENGTH",
     "BroadcastUnavailable",
     "Groups",
+    "InvalidGroupName",
     "Member",
     "MemoryGroups",
     "RedisGroups",
+    "TooManyGroups",
     "check_group_name",
 ]
 
@@ -42,14 +44,17 @@ class Member(Protocol):
 
 
 def check_group_name(group: object) -> str:
-    """``group`` if it is a usable group name, else a ``TypeError``/``ValueError`` naming it."""
+    """``group`` if it is a usable group name: a ``str`` of 1 to ``MAX_GROUP_NAME_LENGTH``
+    characters.
+
+    A name of another length may come from a client: ``InvalidGroupName``, a client
+    error (``group_name_invalid``). Anything but a ``str`` is the server's bug: a
+    ``TypeError`` naming it.
+    """
     if not isinstance(group, str):
-        raise TypeError(f"a group name is a str, not {type(group).__name__} {group!r}")
+        raise TypeError(f"a group name is a str, not {type(group).__name__} {group!r:.80}")
     if not group or len(group) > MAX_GROUP_NAME_LENGTH:
-        raise ValueError(
-            f"a group name has 1 to {MAX_GROUP_NAME_LENGTH} characters, "
-            f"not {len(group)} ({group[:40]!r})"
-        )
+        raise InvalidGroupName(group, MAX_GROUP_NAME_LENGTH)
     return group
 
 

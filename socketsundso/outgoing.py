@@ -18,8 +18,8 @@ Everything an endpoint sends goes through its connection's ``Outbox``:
   (1013): one watchdog task per event loop samples each connection's send counters, so
   no send pays for a timer.
 
-Sends also yield to the event loop every ``YIELD_EVERY`` messages: a socket that is
-always ready to write never makes an ``await`` suspend, and a handler streaming
+Sends (and joins) also yield to the event loop every ``YIELD_EVERY`` messages: a socket
+that is always ready to write never makes an ``await`` suspend, and a handler streaming
 thousands of messages would otherwise keep every other connection waiting.
 """
 
@@ -65,7 +65,7 @@ DEFAULT_SEND_QUEUE_POLICY: SendQueuePolicy = "close"
 DEFAULT_SEND_TIMEOUT = 5.0
 """Default ``send_timeout``: seconds a socket may accept nothing before it is given up."""
 YIELD_EVERY = 128
-"""Sends in a row after which a connection yields to the event loop once."""
+"""Sends (or joins) in a row after which a connection yields to the event loop once."""
 
 #: The close code of a connection given up on: 1013 Try Again Later.
 SLOW_CONSUMER_CLOSE = status.WS_1013_TRY_AGAIN_LATER
@@ -131,7 +131,7 @@ class Outbox:
     writer, no other send under way): it sets ``free`` false, awaits ``asgi_send``
     (which raises ``WebSocketDisconnect`` once the outbox has ended), then (also if the
     send raised) sets ``free`` and ``progress`` true; it calls ``write_queued()`` if
-    ``queue`` is non-empty, and ``sent()`` (inline: while ``sends_left`` is over 1, it
+    ``queue`` is non-empty, and ``step()`` (inline: while ``sends_left`` is over 1, it
     may just decrement it). Otherwise it awaits ``send_in_turn``. No counter that grows:
     these stores allocate nothing.
 
@@ -209,11 +209,12 @@ class Outbox:
             self.write_queued()
         await sent
 
-    async def sent(self) -> None:
-        """Count one send; every ``YIELD_EVERY`` sends, yield to the event loop.
+    async def step(self) -> None:
+        """Count one step (a send, a join); every ``YIELD_EVERY`` steps, yield to the event loop.
 
-        A socket that is always ready to write never makes an ``await`` suspend: a
-        handler streaming thousands of messages would keep every other task waiting.
+        A socket that is always ready to write never makes an ``await`` suspend, nor does
+        joining a group of this process: a handler streaming thousands of messages or
+        joining hundreds of groups would keep every other task waiting.
         """
         self.sends_left -= 1
         if self.sends_left <= 0:
@@ -296,7 +297,7 @@ class Outbox:
                 await send({"type": "websocket.send", "text": text})
                 self.progress = True
                 _settle(item)
-                await self.sent()
+                await self.step()
         except Exception as exc:  # the socket failed: the connection's receive will tell
             self._fail_waiting(exc)
             self.end_code = status.WS_1006_ABNORMAL_CLOSURE

@@ -273,6 +273,35 @@ def test_a_look_alike_of_a_member_s_name_is_refused(
         assert error in entry["msg"]
 
 
+@pytest.mark.parametrize(
+    ("member", "look_alike"),
+    [
+        ("ace", "\u0430\u0441\u0435"),  # the case: all Cyrillic
+        ("ace", "\u0410\u0421\u0415"),  # all Cyrillic, in capitals
+        ("abe", "\u0391\u0392\u0395"),  # all Greek capitals
+        ("pop", "\u0440\u043e\u0440"),  # all Cyrillic
+        ("ian", "Ian"),  # case alone
+        ("lan", "Ian"),  # a capital I is drawn as an l
+        ("bob", "b0b"),  # a zero is drawn as an O
+        ("m", "rn"),  # r and n side by side look like an m
+    ],
+)
+def test_names_are_compared_by_their_confusable_skeleton_and_casefold(
+    client: TestClient, member: str, look_alike: str
+) -> None:
+    with join(client, "skeletons", member), client.websocket_connect("/ws") as other:
+        other.send_json({"type": "join", "room": "skeletons", "name": look_alike})
+        assert receive(other)["errors"] == [
+            {
+                "type": "name_taken",
+                "loc": ["name"],
+                "msg": f"{member!r} is already in room 'skeletons'",
+            }
+        ]
+        other.send_json({"type": "join", "room": "skeletons", "name": "zed"})  # not alike
+        assert receive(other)["members"] == [member, "zed"]
+
+
 def test_leave_tells_the_others_and_frees_the_name(client: TestClient) -> None:
     with join(client, "leave-room", "ann") as ann, join(client, "leave-room", "bob") as bob:
         assert receive(ann)["type"] == "joined"

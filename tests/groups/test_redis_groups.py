@@ -222,6 +222,20 @@ async def test_two_workers_get_each_others_broadcasts_in_order_and_once(
         assert at_two.got == [*sent, "back"]
 
 
+async def test_a_loop_of_broadcasts_faster_than_redis_is_paced_not_refused(
+    redis_server: RedisServer,
+) -> None:
+    async with hubs(redis_server.url, publish_queue_size=16) as [one, two]:
+        at_two = Member()
+        await two.join("feed", at_two)
+        sent = [f'{{"n": {n}}}' for n in range(3000)]
+        for text in sent:  # no BroadcastUnavailable: each waits for room when need be
+            await one.broadcast("feed", text)
+        await eventually(lambda: len(at_two.got) == len(sent))
+        assert at_two.got == sent
+        assert one.unpublished == 0
+
+
 async def test_broadcasts_reach_only_the_groups_members(redis_server: RedisServer) -> None:
     async with hubs(redis_server.url) as [one, two]:
         in_room, elsewhere = Member(), Member()
@@ -300,15 +314,13 @@ async def test_redis_lost_and_back(
         await eventually(lambda: at_two.got == ["before"])
 
         redis_server.kill()
-        started = time.monotonic()
-        with pytest.raises(BroadcastUnavailable) as raised:
+        await eventually(lambda: not one.healthy and not two.healthy)
+        assert changes == [True, True, False, False]
+        with pytest.raises(BroadcastUnavailable) as raised:  # at once: the listener lost Redis
             await one.broadcast("room", "during")
-        assert time.monotonic() - started < 3
         assert raised.value.group == "room"
         assert raised.value.errors[0]["type"] == "broadcast_unavailable"
         assert at_one.got == ["before", "during"]  # local members got it all the same
-        await eventually(lambda: not one.healthy and not two.healthy)
-        assert changes == [True, True, False, False]
 
         late = Member()  # joins while Redis is down: at once, locally
         started = time.monotonic()
@@ -345,13 +357,15 @@ async def test_a_broadcast_without_redis_raises_and_still_delivers_locally(
         assert not hub.healthy
 
 
-async def test_a_redis_that_stops_answering_costs_a_broadcast_or_a_join_the_timeout_only(
-    redis_server: RedisServer,
+async def test_a_redis_that_stops_answering_costs_a_join_the_timeout_and_a_broadcast_nothing(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="socketsundso")
     options: dict[str, Any] = {
         "socket_timeout": 0.3,
         "socket_connect_timeout": 0.3,
         "health_check_interval": 0.3,
+        "publish_queue_size": 3,
     }
     async with hubs(redis_server.url, **options) as [one, two]:
         at_one, at_two = Member(), Member()
@@ -360,18 +374,29 @@ async def test_a_redis_that_stops_answering_costs_a_broadcast_or_a_join_the_time
         assert one.timeout == 0.6
 
         redis_server.pause()  # connections stay open; nothing answers
+        # Queued for Redis, without waiting: the first is being published, two wait.
+        for n in range(3):
+            await one.broadcast("room", f"queued {n}")
+        with pytest.raises(BroadcastUnavailable):  # the queue is full: at once
+            await one.broadcast("room", "refused")
         started = time.monotonic()
-        with pytest.raises(BroadcastUnavailable):
-            await one.broadcast("room", "unanswered")
         await two.join("new", Member())  # its SUBSCRIBE is never confirmed
-        assert time.monotonic() - started < 2 * one.timeout + 0.5
-        assert at_one.got == ["unanswered"]
+        assert time.monotonic() - started < one.timeout + 0.5
+        assert at_one.got == [*(f"queued {n}" for n in range(3)), "refused"]
+        await eventually(lambda: one.unpublished == 3)  # the publish timed out: dropped
+        with pytest.raises(BroadcastUnavailable):  # the breaker is open: at once
+            await one.broadcast("room", "while open")
+        assert "3 broadcasts did not reach other workers" in caplog.text
         await eventually(lambda: not one.healthy and not two.healthy)  # PINGs unanswered
 
         redis_server.resume()
         await eventually(lambda: one.healthy and two.healthy)
-        await one.broadcast("room", "answered")
+        await asyncio.sleep(1)  # the breaker's cooldown
+        await one.broadcast("room", "answered")  # the trial
         await eventually(lambda: at_two.got[-1:] == ["answered"])
+        assert "publishing to Redis at redis://127.0.0.1" in caplog.text
+        assert "works again" in caplog.text
+        assert at_two.got == ["answered"]
 
 
 # -- event loops --------------------------------------------------------------------------

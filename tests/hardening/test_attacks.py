@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from starlette.testclient import TestClient
 from websockets.asyncio.client import connect
 
@@ -76,9 +76,19 @@ class Target(WebSocketHandlingEndpoint):
         return {"kind": pet.kind}
 
     @on_event
+    async def grid(self, cells: dict[str, int]) -> dict[str, int]:
+        """Count the cells."""
+        return {"cells": len(cells)}
+
+    @on_event
     async def ping(self) -> dict[str, Any]:
         """Answer at once."""
         return {}
+
+
+def _dict_of(message: dict[str, Any], key: str, value: Any, count: int) -> str:
+    """``message`` with ``key`` a dict of ``count`` entries, each ``value``."""
+    return json.dumps({**message, key: {f"c{i:06}": value for i in range(count)}})
 
 
 def _padded(message: dict[str, Any], key: str, item: Any) -> str:
@@ -94,6 +104,9 @@ ATTACKS = {
         {"type": "text", "id": 1, "text": "a", **{f"k{i:06}": 1 for i in range(70_000)}}
     ),
     "unknown type of 500 KB": json.dumps({"type": "x" * 500_000, "id": 1}),
+    # 960 KB each: "c000000": "x" is 2 bytes longer than "c000000": 7.
+    "valid dict of ints": _dict_of({"type": "grid", "id": 1}, "cells", 7, 68_571),
+    "60,000 wrong dict values": _dict_of({"type": "grid", "id": 1}, "cells", "x", 60_000),
 }
 
 
@@ -120,7 +133,7 @@ async def test_an_invalid_message_costs_about_what_a_valid_one_of_its_size_costs
                     costs.append(time.clock_gettime(clock) - start)
                 answer = json.loads(reply)
                 assert answer["id"] == 1, name
-                if name != "valid list of ints":
+                if not name.startswith("valid"):
                     assert len(reply) <= REPLY_BOUND, (name, len(reply))
                     assert 1 <= len(answer["errors"]) <= MAX_ERROR_ENTRIES + 1, name
                 figures[name] = {"cpu_ms": round(min(costs) * 1000, 2), "reply_bytes": len(reply)}
@@ -131,12 +144,21 @@ async def test_an_invalid_message_costs_about_what_a_valid_one_of_its_size_costs
 
 
 @pytest.mark.anyio
-async def test_a_list_of_wrong_items_is_answered_with_its_first_wrong_item() -> None:
+@pytest.mark.parametrize(
+    ("attack", "loc"),
+    [
+        ("invalid list (every item a string)", ["nums", 0]),
+        ("60,000 wrong dict values", ["cells", "c000000"]),
+    ],
+)
+async def test_a_list_or_dict_of_wrong_items_is_answered_with_its_first_wrong_item(
+    attack: str, loc: list[object]
+) -> None:
     with serve(app_of(Target), ws_max_size=4 * SIZE) as url:
         async with connect(f"{url}/ws", max_size=None) as ws:
-            await ws.send(ATTACKS["invalid list (every item a string)"])
+            await ws.send(ATTACKS[attack])
             answer = json.loads(await ws.recv())
-    assert [(e["type"], e["loc"]) for e in answer["errors"]] == [("int_parsing", ["nums", 0])]
+    assert [(e["type"], e["loc"]) for e in answer["errors"]] == [("int_parsing", loc)]
 
 
 @pytest.mark.anyio
@@ -161,13 +183,15 @@ async def test_thousands_of_unknown_keys_get_the_first_few_listed_and_the_rest_c
 
 
 def test_more_errors_than_can_be_listed_get_one_summary_entry() -> None:
-    class Grid(WebSocketHandlingEndpoint):
-        @on_event
-        async def grid(self, cells: dict[str, int]) -> dict[str, int]:
-            return {"cells": len(cells)}
+    wide = create_model("Wide", **{f"f{i}": (int, ...) for i in range(500)})  # type: ignore[call-overload]
 
-    frame = {"type": "grid", "id": "g", "cells": {f"c{i}": "x" for i in range(500)}}
-    with TestClient(app_of(Grid)).websocket_connect("/ws") as ws:
+    class Rows(WebSocketHandlingEndpoint):
+        @on_event
+        async def row(self, row: wide) -> dict[str, int]:  # type: ignore[valid-type]
+            return {}
+
+    frame = {"type": "row", "id": "g", "row": {f"f{i}": "x" for i in range(500)}}
+    with TestClient(app_of(Rows)).websocket_connect("/ws") as ws:
         ws.send_json(frame)
         answer = ws.receive_json()
     assert answer == {
