@@ -188,6 +188,12 @@ export interface ErrorReport {
     readonly event: string | undefined;
     readonly errors: readonly ErrorEntry[];
 }
+/** Where a group's stream of broadcasts stood: the last message a client has of it.
+ * Only groups whose hub keeps a history number their messages (`$position`). */
+export interface StreamPosition {
+    readonly epoch: string;
+    readonly offset: number;
+}
 /** What a generated module declares about its endpoint, as types. */
 export interface ProtocolShape {
     /** The fields of each event's message, by event name. */
@@ -213,6 +219,7 @@ export declare class Client<P extends ProtocolShape> {
     private readonly pending;
     private readonly sends;
     private readonly listeners;
+    private readonly positions;
     constructor(url: string, options?: ClientOptions);
     /** The connection's state now; `onState` tells of each change. */
     get state(): ConnectionState;
@@ -237,6 +244,13 @@ export declare class Client<P extends ProtocolShape> {
     onState(listener: (state: ConnectionState) => void): () => void;
     /** Call `listener` with each error reply no request is waiting for; returns what stops it. */
     onError(listener: (report: ErrorReport) => void): () => void;
+    /** The last position of `group` this client has: from the `$position` of each message
+     * broadcast to it (groups with a history), or given to `setPosition`. Pass it back
+     * when re-joining (`since`) and the server replays what was missed. */
+    position(group: string): StreamPosition | undefined;
+    /** Record `position` for `group` (a join's reply says where the group stood), unless
+     * a later one of the same epoch is known already. */
+    setPosition(group: string, position: StreamPosition): void;
     /** Close the connection for good: no reconnect, pending requests reject. */
     close(): void;
     private listen;

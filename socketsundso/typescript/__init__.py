@@ -39,6 +39,7 @@ RUNTIME_NAMES = (
     "RequestError",
     "RequestOptions",
     "ServerEvents",
+    "StreamPosition",
     "TimeoutError",
     "WebSocketConstructor",
     "WebSocketLike",

@@ -52,6 +52,7 @@ export class Client {
         this.pending = new Map();
         this.sends = new Map();
         this.listeners = new Map();
+        this.positions = new Map();
         this.open();
     }
     /** The connection's state now; `onState` tells of each change. */
@@ -119,6 +120,20 @@ export class Client {
     /** Call `listener` with each error reply no request is waiting for; returns what stops it. */
     onError(listener) {
         return this.listen(" error", listener);
+    }
+    /** The last position of `group` this client has: from the `$position` of each message
+     * broadcast to it (groups with a history), or given to `setPosition`. Pass it back
+     * when re-joining (`since`) and the server replays what was missed. */
+    position(group) {
+        return this.positions.get(group);
+    }
+    /** Record `position` for `group` (a join's reply says where the group stood), unless
+     * a later one of the same epoch is known already. */
+    setPosition(group, position) {
+        const known = this.positions.get(group);
+        if (known?.epoch !== position.epoch || known.offset < position.offset) {
+            this.positions.set(group, { epoch: position.epoch, offset: position.offset });
+        }
     }
     /** Close the connection for good: no reconnect, pending requests reject. */
     close() {
@@ -240,8 +255,14 @@ export class Client {
             return this.emit(" error", { event, errors });
         }
         // An answer with an id is a late reply, or one to `send`: nobody waits for it.
-        if (id === undefined && typeof type === "string")
+        if (id === undefined && typeof type === "string") {
+            const mark = message["$position"];
+            const { group, epoch, offset } = mark ?? {};
+            if (typeof group === "string" && typeof epoch === "string" && typeof offset === "number") {
+                this.setPosition(group, { epoch, offset });
+            }
             this.emit(type, message);
+        }
     }
     drop(socket, code) {
         if (socket === null)

@@ -115,6 +115,13 @@ export interface ErrorReport {
   readonly errors: readonly ErrorEntry[];
 }
 
+/** Where a group's stream of broadcasts stood: the last message a client has of it.
+ * Only groups whose hub keeps a history number their messages (`$position`). */
+export interface StreamPosition {
+  readonly epoch: string;
+  readonly offset: number;
+}
+
 /** What a generated module declares about its endpoint, as types. */
 export interface ProtocolShape {
   /** The fields of each event's message, by event name. */
@@ -162,6 +169,7 @@ export class Client<P extends ProtocolShape> {
   private readonly pending = new Map<number, Pending>();
   private readonly sends = new Map<number, string>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly positions = new Map<string, StreamPosition>();
 
   constructor(
     private readonly url: string,
@@ -248,6 +256,22 @@ export class Client<P extends ProtocolShape> {
   /** Call `listener` with each error reply no request is waiting for; returns what stops it. */
   onError(listener: (report: ErrorReport) => void): () => void {
     return this.listen(" error", listener);
+  }
+
+  /** The last position of `group` this client has: from the `$position` of each message
+   * broadcast to it (groups with a history), or given to `setPosition`. Pass it back
+   * when re-joining (`since`) and the server replays what was missed. */
+  position(group: string): StreamPosition | undefined {
+    return this.positions.get(group);
+  }
+
+  /** Record `position` for `group` (a join's reply says where the group stood), unless
+   * a later one of the same epoch is known already. */
+  setPosition(group: string, position: StreamPosition): void {
+    const known = this.positions.get(group);
+    if (known?.epoch !== position.epoch || known.offset < position.offset) {
+      this.positions.set(group, { epoch: position.epoch, offset: position.offset });
+    }
   }
 
   /** Close the connection for good: no reconnect, pending requests reject. */
@@ -366,7 +390,14 @@ export class Client<P extends ProtocolShape> {
       return this.emit(" error", { event, errors });
     }
     // An answer with an id is a late reply, or one to `send`: nobody waits for it.
-    if (id === undefined && typeof type === "string") this.emit(type, message);
+    if (id === undefined && typeof type === "string") {
+      const mark = message["$position"] as { [key: string]: unknown } | undefined;
+      const { group, epoch, offset } = mark ?? {};
+      if (typeof group === "string" && typeof epoch === "string" && typeof offset === "number") {
+        this.setPosition(group, { epoch, offset });
+      }
+      this.emit(type, message);
+    }
   }
 
   private drop(socket: WebSocketLike | null, code?: number): void {
