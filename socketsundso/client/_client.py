@@ -203,7 +203,9 @@ class Client(Generic[EndpointT]):
         try:
             with anyio.fail_after(self.request_timeout):
                 while not (pending.sent or pending.answer.done()):
-                    await self._opened.wait()
+                    # Open: out at once (a state listener's re-join goes before what waits).
+                    if self._state != "open":
+                        await self._opened.wait()
                     await self._transmit(pending)
                 answer = await pending.answer
         finally:
@@ -363,11 +365,25 @@ class Client(Generic[EndpointT]):
         await self.close()
 
     async def _serve(self, socket: Any) -> None:
-        """Use ``socket`` until it closes: flush what waits, read answers and events."""
+        """Use ``socket`` until it closes: tell the listeners, flush what waits, read."""
         self._socket = socket
+        # Reading starts first: a state listener may wait for a reply (a re-join).
+        reader = asyncio.get_running_loop().create_task(self._read(socket))
         try:
             await self._become("open")
-            self._opened.set()
+            if self._socket is socket:
+                self._opened.set()
+            await reader
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            with contextlib.suppress(Exception):
+                await socket.close()
+
+    async def _read(self, socket: Any) -> None:
+        """Read answers and events until ``socket`` closes; then fail what it carried."""
+        try:
             async for text in socket:
                 if isinstance(text, str):
                     self._receive(text)
@@ -379,8 +395,6 @@ class Client(Generic[EndpointT]):
             if self.reconnect and self._state != "closed":
                 await self._become("reconnecting")
             self._fail(lambda pending: pending.sent, "the connection was lost")
-            with contextlib.suppress(Exception):
-                await socket.close()
 
     def _receive(self, text: str) -> None:
         try:
