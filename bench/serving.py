@@ -10,7 +10,9 @@ the peak resident set). Three attacks from issue 9:
 - **compression bomb**: clients offer permessage-deflate and send text frames of
   about 15 KiB that inflate to 15 MiB each, reconnecting whenever closed;
 - **shutdown**: a client asks for a stream of replies and never reads; the server
-  gets SIGTERM; how long until it exits (capped).
+  gets SIGTERM; how long until it exits (capped);
+- **slowloris** (issue 20): 1,000 connections each send part of a handshake head, then
+  one byte every 5 s; how many the server still holds open after ``--slow-seconds``.
 
 After each attack a normal client must still be answered. First, what serve costs
 a normal load: the load test's 200 clients pipelining 500 messages each, under
@@ -44,7 +46,14 @@ from socketsundso.serving import ServeSettings  # noqa: E402
 from tests.hardening.figures import write_figures  # noqa: E402
 from tests.hardening.load import run_load  # noqa: E402
 from tests.serving.apps import app  # noqa: E402
-from tests.serving.attacks import PING, bomb_frame, flood, frame, handshake  # noqa: E402
+from tests.serving.attacks import (  # noqa: E402
+    PING,
+    bomb_frame,
+    flood,
+    frame,
+    handshake,
+    slow_heads,
+)
 from tests.serving.process import (  # noqa: E402
     Server,
     free_port,
@@ -106,6 +115,17 @@ def shutdown(server: Server) -> dict[str, Any]:
     return {"exit_s": None if seconds is None else round(seconds, 2)}
 
 
+def slowloris(server: Server, clients: int, seconds: float) -> dict[str, Any]:
+    """Partial handshake heads trickled a byte every 5 s: how many stay open, how long."""
+    closed_after = slow_heads(server.port, clients, interval=5.0, seconds=seconds)
+    closed = [after for after in closed_after if after is not None]
+    return {
+        "clients": clients,
+        "still_open": len(closed_after) - len(closed),
+        "latest_close_s": round(max(closed), 1) if closed else None,
+    }
+
+
 def measure(
     command: Callable[[int], list[str]],
     attack: Callable[[Server], dict[str, Any]],
@@ -164,12 +184,22 @@ def summary(results: dict[str, dict[str, Any]]) -> list[str]:
     after = results["python -m socketsundso serve"]
     lines = []
     for attack in ("ping flood", "compression bomb"):
+        if attack not in before:
+            continue
         b, a = before[attack], after[attack]
         lines.append(
             f"  {attack:18} peak {b['peak_mib']:7.1f} -> {a['peak_mib']:5.1f} MiB "
             f"({b['peak_mib'] / a['peak_mib']:.1f}x); growth {growth(b):7.1f} -> "
             f"{growth(a):5.1f} MiB ({growth(b) / max(growth(a), 0.1):.0f}x)"
         )
+    if "slowloris" in before:
+        slow_before, slow_after = before["slowloris"], after["slowloris"]
+        lines.append(
+            f"  {'slowloris':18} {slow_before['still_open']} of {slow_before['clients']} open "
+            f"-> {slow_after['still_open']} (last closed at {slow_after['latest_close_s']} s)"
+        )
+    if "shutdown" not in before:
+        return lines
     shutdown_before = before["shutdown"]["exit_s"]
     lines.append(
         f"  {'shutdown':18} {shutdown_before or f'> {SHUTDOWN_CAP:.0f}'} s -> "
@@ -189,6 +219,12 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=20, help="attacking connections")
     parser.add_argument(
+        "--slow-clients", type=int, default=1000, help="Slowloris connections (default: 1000)"
+    )
+    parser.add_argument(
+        "--slow-seconds", type=float, default=50.0, help="how long the Slowloris attack lasts"
+    )
+    parser.add_argument(
         "--load-rounds",
         type=int,
         default=3,
@@ -198,6 +234,7 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="attack only the configurations whose name contains this"
     )
+    parser.add_argument("--attack", default="", help="only the attacks whose name contains this")
     args = parser.parse_args()
     if args.load_rounds:
         write_figures("serving-load", load_comparison(args.load_rounds))
@@ -222,7 +259,9 @@ def main() -> None:
         "ping flood": lambda s: ping_flood(s, args.clients, args.ping_seconds),
         "compression bomb": lambda s: compression_bomb(s, args.clients, args.seconds),
         "shutdown": shutdown,
+        "slowloris": lambda s: slowloris(s, args.slow_clients, args.slow_seconds),
     }
+    attacks = {name: attack for name, attack in attacks.items() if args.attack in name}
     results: dict[str, dict[str, Any]] = {}
     for name, command in configurations.items():
         results[name] = {}

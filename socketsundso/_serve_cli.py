@@ -41,6 +41,11 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument(
         "--limit-concurrency", type=int, help="connections before answering 503 (default: none)"
     )
+    serve.add_argument(
+        "--handshake-timeout",
+        type=float,
+        help="seconds a connection has to send its whole handshake (default: 10)",
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -54,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
             ("ping_timeout", args.ping_timeout),
             ("graceful_shutdown", args.graceful_shutdown),
             ("limit_concurrency", args.limit_concurrency),
+            ("handshake_timeout", args.handshake_timeout),
         )
         if value is not None
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import os
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -26,6 +27,7 @@ from .endpoints import WebSocketHandlingEndpoint
 
 __all__ = [
     "DEFAULT_GRACEFUL_SHUTDOWN",
+    "DEFAULT_HANDSHAKE_TIMEOUT",
     "DEFAULT_PING_INTERVAL",
     "DEFAULT_PING_TIMEOUT",
     "SERVE_EXTRA",
@@ -43,6 +45,9 @@ DEFAULT_PING_INTERVAL: Final = 20.0
 DEFAULT_PING_TIMEOUT: Final = 20.0
 #: Seconds a shutdown (SIGTERM) waits for connections before cancelling their handlers.
 DEFAULT_GRACEFUL_SHUTDOWN: Final = 5
+#: Seconds a connection has to send a whole request head (its WebSocket handshake)
+#: before it is closed: a client trickling a partial head (Slowloris) holds nothing longer.
+DEFAULT_HANDSHAKE_TIMEOUT: Final = 10.0
 
 #: uvicorn's WebSocket implementation ``serve`` runs: the one whose memory stayed
 #: bounded under a ping flood in ``bench/serving.py`` (its reader waits while the
@@ -113,8 +118,15 @@ class ServeSettings:
     #: Concurrent connections (and HTTP requests) before uvicorn answers 503; ``None``
     #: sets no cap.
     limit_concurrency: int | None = None
+    #: Seconds a connection has to send a whole request head (the WebSocket handshake),
+    #: counted from the connection (or from the previous response on a kept-alive one).
+    handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
 
     def __post_init__(self) -> None:
+        if not self.handshake_timeout > 0:
+            raise ServingError(
+                f"handshake_timeout must be more than 0 seconds, not {self.handshake_timeout!r}"
+            )
         if self.max_size < 1:
             raise ServingError(f"max_size must be at least 1 byte, not {self.max_size!r}")
         if self.max_queue < 1:
@@ -135,9 +147,22 @@ class ServeSettings:
         return cls(**{"max_size": largest, **overrides})
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """These settings as keyword arguments of ``uvicorn.run`` / ``uvicorn.Config``."""
+        """These settings as keyword arguments of ``uvicorn.run`` / ``uvicorn.Config``.
+
+        ``ws`` is the class ``WS_IMPLEMENTATION`` names (uvicorn 0.30 takes no import
+        path); ``http`` is uvicorn's protocol with the request-head deadline, where this
+        uvicorn has the hooks it extends (``socketsundso._uvicorn_http``); the deadline
+        itself travels in the environment (``run`` sets it), which uvicorn's
+        ``Config`` can't carry.
+        """
+        _require_uvicorn()
+        from ._uvicorn_http import request_head_deadline_protocol
+        from ._uvicorn_protocol import WebSocketProtocol
+
+        http = request_head_deadline_protocol()
         return {
-            "ws": WS_IMPLEMENTATION,
+            **({} if http is None else {"http": http}),
+            "ws": WebSocketProtocol,
             "ws_max_size": self.max_size,
             "ws_max_queue": self.max_queue,
             "ws_ping_interval": self.ping_interval,
@@ -214,6 +239,9 @@ def run(
         )
     if workers > 1:
         served = reference
+    from ._uvicorn_http import DEADLINE_VARIABLE
+
+    os.environ[DEADLINE_VARIABLE] = str(settings.handshake_timeout)  # worker processes too
     uvicorn.run(
         served,
         host=host,

@@ -30,7 +30,7 @@ def test_the_frame_limit_is_the_largest_max_message_size_mounts_included() -> No
     assert options["ws_max_size"] == LARGEST_MESSAGE_SIZE
     assert options["ws_per_message_deflate"] is False
     assert options["timeout_graceful_shutdown"] == DEFAULT_GRACEFUL_SHUTDOWN
-    assert options["ws"] == WS_IMPLEMENTATION
+    assert f"{options['ws'].__module__}:{options['ws'].__qualname__}" == WS_IMPLEMENTATION
 
 
 def test_a_fastapi_app_and_an_endpoint_class_have_their_own_limits() -> None:
