@@ -4,19 +4,19 @@ uvicorn waits for a request head (a WebSocket handshake is one) as long as its
 client takes: a connection that sends part of a head, then a byte now and then
 (Slowloris), holds a file descriptor and a protocol object for ever, since its
 keep-alive timer only runs between requests. ``RequestHeadDeadline`` starts one
-timer when a connection is made, and again when a response is complete; when it
-fires, a connection that is neither upgraded to a WebSocket nor answering a
-request is closed. The timer costs one ``call_later`` per request; nothing runs
+timer when a connection is made, and again when a response is complete, and stops
+it when the WebSocket upgrade begins; when it fires, a connection that is not
+answering a request is closed. The timer costs one ``call_later`` per request; nothing runs
 per byte.
 
 The subclass extends uvicorn's automatic choice (``httptools`` when installed,
-else ``h11``) through the two hooks both have had since uvicorn 0.30
-(``connection_made`` and ``on_response_complete``, with ``cycle`` and ``loop``
-set by their ``__init__``); ``request_head_deadline_protocol`` returns ``None``
-where those are missing, and ``serve`` then runs uvicorn's own protocol. uvicorn
-0.30 looks a protocol *name* up in a table, so the class itself is passed
-(``Config(http=...)``); it lives at module level, so worker processes import it
-by reference.
+else ``h11``) through the hooks both have had since uvicorn 0.30
+(``connection_made``, ``on_response_complete``, ``handle_websocket_upgrade`` and
+``connection_lost``, with ``cycle`` and ``loop`` set by their ``__init__``);
+``request_head_deadline_protocol`` returns ``None`` where those are missing, and
+``serve`` then runs uvicorn's own protocol. uvicorn 0.30 looks a protocol *name*
+up in a table, so the class itself is passed (``Config(http=...)``); it lives at
+module level, so worker processes import it by reference.
 
 The deadline, in seconds, comes from ``SOCKETSUNDSO_HANDSHAKE_TIMEOUT``
 (``serving.run`` sets it, and worker processes inherit it), default 10 s: uvicorn's
@@ -60,6 +60,16 @@ class RequestHeadDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         super().on_response_complete()
         self._start_head_timer()
 
+    def handle_websocket_upgrade(self, *args: Any) -> None:
+        """Stop the timer: the head is whole, and the WebSocket protocol takes over.
+
+        Stopped here, not left to find the upgrade when it fires: a pending timer
+        would keep this protocol object alive for the whole deadline after every
+        WebSocket handshake.
+        """
+        self._stop_head_timer()
+        super().handle_websocket_upgrade(*args)
+
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the timer: nothing is left to close."""
         self._stop_head_timer()
@@ -86,7 +96,12 @@ class RequestHeadDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
 
 def request_head_deadline_protocol() -> type[asyncio.Protocol] | None:
     """``RequestHeadDeadline``, or ``None`` if this uvicorn lacks the hooks it extends."""
-    hooks = ("connection_made", "on_response_complete", "connection_lost")
+    hooks = (
+        "connection_made",
+        "on_response_complete",
+        "connection_lost",
+        "handle_websocket_upgrade",
+    )
     if all(callable(getattr(AutoHTTPProtocol, hook, None)) for hook in hooks):
         return RequestHeadDeadline
     return None
