@@ -14,9 +14,13 @@ the peak resident set). Three attacks from issue 9:
 - **slowloris** (issue 20): 1,000 connections each send part of a handshake head, then
   one byte every 5 s; how many the server still holds open after ``--slow-seconds``.
 
-After each attack a normal client must still be answered. First, what serve costs
-a normal load: the load test's 200 clients pipelining 500 messages each, under
-uvicorn's defaults and under serve. Every uvicorn WebSocket
+After each attack a normal client must still be answered. ``--cost-rounds``
+measures what each implementation costs the server (issue 20): server CPU per
+message (``/proc/<pid>/stat``) with 50 connections each keeping 100 messages in
+flight, rounds interleaved, reported as a ratio to ``websockets-sansio`` under
+serve's settings. ``--idle`` measures the memory of idle connections under serve.
+First, what serve costs a normal load: the load test's 200 clients pipelining 500
+messages each, under uvicorn's defaults and under serve. Every uvicorn WebSocket
 implementation installed is measured, with its defaults and with serve's settings,
 to choose the one ``serve`` uses; the last row is ``serve`` itself.
 
@@ -31,6 +35,8 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -173,6 +179,71 @@ def load_comparison(rounds: int) -> dict[str, list[dict[str, Any]]]:
     return results
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` so far, from ``/proc/PID/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _windowed(url: str, connections: int, window: int, messages: int) -> int:
+    """``connections`` clients, each keeping ``window`` echoes in flight; answers received."""
+
+    async def client() -> int:
+        async with connect(url, compression=None, max_queue=None, open_timeout=30) as ws:
+            text = json.dumps({"type": "echo", "seq": 1, "text": "hello"})
+            for _ in range(window):
+                await ws.send(text)
+            for sent in range(window, messages + window):
+                await ws.recv()
+                if sent < messages:
+                    await ws.send(text)
+        return messages
+
+    return sum(await asyncio.gather(*(client() for _ in range(connections))))
+
+
+def cpu_per_message(
+    command: Callable[[int], list[str]], connections: int, window: int, messages: int
+) -> float:
+    """Server CPU µs per message: ``connections`` x ``messages`` echoes, ``window`` in flight."""
+    port = free_port()
+    with running(command(port)) as server:
+        asyncio.run(_windowed(f"{server.url}/ws", 2, 10, 100))  # warm up
+        before = _cpu_seconds(server.process.pid)
+        answered = asyncio.run(_windowed(f"{server.url}/ws", connections, window, messages))
+        spent = _cpu_seconds(server.process.pid) - before
+    return spent / answered * 1e6
+
+
+def cost_comparison(rounds: int, messages: int) -> dict[str, Any]:
+    """Server CPU per message of each implementation under serve's settings, interleaved.
+
+    The ratio is each implementation's median against ``websockets-sansio``'s.
+    """
+    flags = ServeSettings.for_app(app).uvicorn_flags()
+    commands: dict[str, Callable[[int], list[str]]] = {
+        "websockets-sansio": lambda p: uvicorn_command(
+            p, *flags, "--ws", "websockets-sansio", app=LOAD_APP
+        ),
+        "websockets": lambda p: uvicorn_command(p, *flags, "--ws", "websockets", app=LOAD_APP),
+        "python -m socketsundso serve": lambda p: serve_command(p, app=LOAD_APP),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            samples[name].append(cpu_per_message(command, 50, 100, messages))
+            print(f"{name:42} server CPU        {samples[name][-1]:.1f} µs/msg", flush=True)
+    bar = statistics.median(samples["websockets-sansio"])
+    return {
+        name: {
+            "us_per_msg": [round(sample, 2) for sample in values],
+            "median_us_per_msg": round(statistics.median(values), 2),
+            "ratio_to_sansio": round(statistics.median(values) / bar, 3),
+        }
+        for name, values in samples.items()
+    }
+
+
 def growth(figures: dict[str, Any]) -> float:
     """How far an attack raised the server's peak memory above its idle size, in MiB."""
     return float(figures["peak_mib"] - figures["rss_before_mib"])
@@ -230,6 +301,15 @@ def main() -> None:
         default=3,
         help="rounds of the normal load (200 clients x 500 messages) per server; 0: none",
     )
+    parser.add_argument(
+        "--cost-rounds",
+        type=int,
+        default=3,
+        help="rounds of the CPU-per-message comparison of implementations; 0: none",
+    )
+    parser.add_argument(
+        "--cost-messages", type=int, default=2000, help="messages per connection per cost round"
+    )
     parser.add_argument("--skip-attacks", action="store_true", help="measure the load only")
     parser.add_argument(
         "--only", default="", help="attack only the configurations whose name contains this"
@@ -238,6 +318,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.load_rounds:
         write_figures("serving-load", load_comparison(args.load_rounds))
+    if args.cost_rounds:
+        costs = cost_comparison(args.cost_rounds, args.cost_messages)
+        for name, figures in costs.items():
+            print(
+                f"{name:42} median {figures['median_us_per_msg']:6.1f} µs/msg, "
+                f"{figures['ratio_to_sansio']:.3f}x websockets-sansio"
+            )
+        write_figures("serving-cost", costs)
     if args.skip_attacks:
         return
 

@@ -31,7 +31,6 @@ __all__ = [
     "DEFAULT_PING_INTERVAL",
     "DEFAULT_PING_TIMEOUT",
     "SERVE_EXTRA",
-    "WS_IMPLEMENTATION",
     "ServeSettings",
     "ServingError",
     "UvicornMissing",
@@ -48,11 +47,6 @@ DEFAULT_GRACEFUL_SHUTDOWN: Final = 5
 #: Seconds a connection has to send a whole request head (its WebSocket handshake)
 #: before it is closed: a client trickling a partial head (Slowloris) holds nothing longer.
 DEFAULT_HANDSHAKE_TIMEOUT: Final = 10.0
-
-#: uvicorn's WebSocket implementation ``serve`` runs: the one whose memory stayed
-#: bounded under a ping flood in ``bench/serving.py`` (its reader waits while the
-#: pongs it owes can't be sent; the others queue them without limit).
-WS_IMPLEMENTATION: Final = "socketsundso._uvicorn_protocol:WebSocketProtocol"
 
 #: The ``pip install`` argument that brings uvicorn and its WebSocket library.
 SERVE_EXTRA: Final = "socketsundso[serve]"
@@ -149,20 +143,22 @@ class ServeSettings:
     def uvicorn_options(self) -> dict[str, Any]:
         """These settings as keyword arguments of ``uvicorn.run`` / ``uvicorn.Config``.
 
-        ``ws`` is the class ``WS_IMPLEMENTATION`` names (uvicorn 0.30 takes no import
-        path); ``http`` is uvicorn's protocol with the request-head deadline, where this
-        uvicorn has the hooks it extends (``socketsundso._uvicorn_http``); the deadline
-        itself travels in the environment (``run`` sets it), which uvicorn's
-        ``Config`` can't carry.
+        ``ws`` is the WebSocket implementation that stays bounded under a ping flood
+        (``socketsundso._uvicorn_protocol``: uvicorn's sans-I/O one with its pongs
+        bounded, or on a uvicorn before 0.52.1 its ``websockets`` one), passed as a
+        class since uvicorn 0.30 takes no import path. ``http`` is uvicorn's protocol
+        with the request-head deadline, where this uvicorn has the hooks it extends
+        (``socketsundso._uvicorn_http``); the deadline itself travels in the environment
+        (``run`` sets it), which uvicorn's ``Config`` can't carry.
         """
         _require_uvicorn()
         from ._uvicorn_http import request_head_deadline_protocol
-        from ._uvicorn_protocol import WebSocketProtocol
+        from ._uvicorn_protocol import serve_ws_protocol
 
         http = request_head_deadline_protocol()
         return {
             **({} if http is None else {"http": http}),
-            "ws": WebSocketProtocol,
+            "ws": serve_ws_protocol(),
             "ws_max_size": self.max_size,
             "ws_max_queue": self.max_queue,
             "ws_ping_interval": self.ping_interval,
@@ -175,8 +171,9 @@ class ServeSettings:
     def uvicorn_flags(self) -> list[str]:
         """These settings as ``uvicorn`` command-line flags (the implementation left out).
 
-        ``uvicorn`` doesn't accept ``--ws`` with an import path: pass ``--ws
-        websockets`` for the same implementation (deprecated under that name).
+        ``uvicorn`` doesn't accept ``--ws`` with an import path: ``--ws websockets``
+        is the implementation bounded under a ping flood that its command line can
+        name (deprecated, and 1.54x the CPU per message of serve's).
         """
         flags = [
             "--ws-max-size", str(self.max_size),
