@@ -58,6 +58,7 @@ from tests.serving.attacks import (  # noqa: E402
     flood,
     frame,
     handshake,
+    idle_connections,
     slow_heads,
 )
 from tests.serving.process import (  # noqa: E402
@@ -244,6 +245,31 @@ def cost_comparison(rounds: int, messages: int) -> dict[str, Any]:
     }
 
 
+def idle_memory(command: Callable[[int], list[str]], connections: int) -> dict[str, Any]:
+    """The server's resident memory with ``connections`` idle WebSockets, per connection.
+
+    Each connection finishes its handshake, sends one echo and reads its answer (so
+    the endpoint's per-connection state exists), then stays quiet.
+    """
+    port = free_port()
+    with running(command(port)) as server:
+        served(server)  # warm up: the first connection's one-off allocations
+        before = server.rss_kib()
+        held = idle_connections(port, connections)
+        try:
+            time.sleep(1.0)
+            after = server.rss_kib()
+        finally:
+            for sock in held:
+                sock.close()
+    return {
+        "connections": connections,
+        "rss_before_mib": round(before / 1024, 1),
+        "rss_after_mib": round(after / 1024, 1),
+        "kib_per_connection": round((after - before) / connections, 1),
+    }
+
+
 def growth(figures: dict[str, Any]) -> float:
     """How far an attack raised the server's peak memory above its idle size, in MiB."""
     return float(figures["peak_mib"] - figures["rss_before_mib"])
@@ -310,6 +336,9 @@ def main() -> None:
     parser.add_argument(
         "--cost-messages", type=int, default=2000, help="messages per connection per cost round"
     )
+    parser.add_argument(
+        "--idle", type=int, default=0, help="idle connections to measure the memory of; 0: none"
+    )
     parser.add_argument("--skip-attacks", action="store_true", help="measure the load only")
     parser.add_argument(
         "--only", default="", help="attack only the configurations whose name contains this"
@@ -326,6 +355,17 @@ def main() -> None:
                 f"{figures['ratio_to_sansio']:.3f}x websockets-sansio"
             )
         write_figures("serving-cost", costs)
+    if args.idle:
+        flags = ServeSettings.for_app(app).uvicorn_flags()
+        idle = {
+            "uvicorn websockets, serve's settings": idle_memory(
+                lambda p: uvicorn_command(p, *flags, "--ws", "websockets"), args.idle
+            ),
+            "python -m socketsundso serve": idle_memory(serve_command, args.idle),
+        }
+        for name, figures in idle.items():
+            print(f"{name:42} idle              {figures}", flush=True)
+        write_figures("serving-idle", idle)
     if args.skip_attacks:
         return
 

@@ -26,6 +26,7 @@ __all__ = [
     "flood",
     "frame",
     "handshake",
+    "idle_connections",
     "pump",
     "slow_heads",
 ]
@@ -75,6 +76,27 @@ def handshake(
     if headers.get("sec-websocket-accept") != accept:
         raise ConnectionError(f"wrong or missing Sec-WebSocket-Accept: {text!r}")
     return sock, text
+
+
+def idle_connections(port: int, count: int) -> list[socket.socket]:
+    """``count`` WebSockets to 127.0.0.1:``port``, each answered one echo, then left idle.
+
+    The one message makes the endpoint's per-connection state exist, as a real
+    client's first message would. The caller closes the sockets.
+    """
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock, _ = handshake(port)
+            held.append(sock)
+            sock.sendall(frame(TEXT, b'{"type": "echo", "text": "hello"}'))
+            if not sock.recv(4096):
+                raise ConnectionError("the server closed an idle connection's first echo")
+    except BaseException:
+        for sock in held:
+            sock.close()
+        raise
+    return held
 
 
 def frame(opcode: int, payload: bytes, *, compressed: bool = False) -> bytes:
