@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from ._provenance import version_line
 from ._references import BadReference, resolve_reference
 from ._serve_cli import add_serve_command, serve
 from .asyncapi import asyncapi_document
@@ -27,9 +27,16 @@ __all__ = ["main", "resolve_reference"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m socketsundso", description="socketsundso command line tools."
+        prog="python -m socketsundso",
+        description="socketsundso command line tools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version on one line
     )
-    parser.add_argument("--version", action="version", version=f"socketsundso {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_line(),
+        help="print the version, the package's folder and how it was installed",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     asyncapi = commands.add_parser(
         "asyncapi",
