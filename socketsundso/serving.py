@@ -208,12 +208,17 @@ def run(
     path: str = "/",
     settings: ServeSettings | None = None,
     log_level: str = "info",
+    reload: bool = False,
+    reload_dirs: list[str] | None = None,
 ) -> None:
     """Serve ``app`` with uvicorn under ``settings`` (default: ``ServeSettings.for_app``).
 
     ``app`` is a Starlette/FastAPI app, a ``WebSocketHandlingEndpoint`` subclass
     (served alone at ``path``), or a ``"module:attribute"`` reference to either;
     ``workers`` above 1 need an app reference, which each worker process imports.
+    ``reload`` (for development) restarts the server whenever a Python file under
+    ``reload_dirs`` (default: the current directory) changes; it needs an app
+    reference too, and one worker.
     Blocks until the server stops (SIGINT or SIGTERM). Raises ``UvicornMissing`` when
     the ``serve`` extra isn't installed and ``ServingError`` for an app it can't serve.
     """
@@ -228,13 +233,19 @@ def run(
     if isinstance(target, type) and issubclass(target, WebSocketHandlingEndpoint):
         served = Starlette(routes=[WebSocketRoute(path, target)])
         reference = None  # each worker would import the class, not an app
-    if workers > 1 and reference is None:
+    if reload and workers > 1:
         raise ServingError(
-            f"workers={workers} needs a 'module:app' reference to a Starlette/FastAPI app, "
-            "which each worker process imports; route the endpoint in an app and pass "
+            f"reload runs one server process, not workers={workers}: reload is for "
+            "development, workers for production"
+        )
+    if (workers > 1 or reload) and reference is None:
+        wanted = "reload" if reload else f"workers={workers}"
+        raise ServingError(
+            f"{wanted} needs a 'module:app' reference to a Starlette/FastAPI app, "
+            "which each server process imports; route the endpoint in an app and pass "
             "the reference"
         )
-    if workers > 1:
+    if workers > 1 or reload:
         served = reference
     from ._uvicorn_http import DEADLINE_VARIABLE
 
@@ -245,5 +256,7 @@ def run(
         port=port,
         workers=workers,
         log_level=log_level,
+        reload=reload,
+        reload_dirs=reload_dirs,
         **settings.uvicorn_options(),
     )

@@ -90,17 +90,20 @@ class Server:
 
 
 @contextmanager
-def running(command: Sequence[str], port: int | None = None) -> Iterator[Server]:
+def running(
+    command: Sequence[str], port: int | None = None, *, cwd: Path = ROOT
+) -> Iterator[Server]:
     """Start ``command`` (made by ``serve_command`` or ``uvicorn_command`` for ``port``).
 
-    Yields once the port accepts connections; a process still running when the block
-    exits is killed.
+    It runs in ``cwd``, with ``cwd`` and the repository root on ``PYTHONPATH``. Yields
+    once the port accepts connections; a process still running when the block exits
+    is killed.
     """
     if port is None:
         port = int(command[command.index("--port") + 1])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(cwd), str(ROOT)]))}
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(list(command), cwd=ROOT, env=env, stderr=log)
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stderr=log)
         try:
             _wait_for_port(process, port, 20.0)
             yield Server(process, port, log)

@@ -85,6 +85,13 @@ def test_bad_settings_are_refused() -> None:
         ServeSettings(max_size=1, graceful_shutdown=-1)
 
 
+def test_reload_needs_an_app_reference_and_one_worker() -> None:
+    with pytest.raises(ServingError, match="reload needs a 'module:app' reference"):
+        run(app, reload=True)
+    with pytest.raises(ServingError, match="reload runs one server process, not workers=2"):
+        run("tests.serving.apps:app", reload=True, workers=2)
+
+
 def test_several_workers_need_an_app_reference() -> None:
     with pytest.raises(ServingError, match="workers=2 needs a 'module:app' reference"):
         run(app, workers=2)
