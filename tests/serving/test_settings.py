@@ -83,6 +83,8 @@ def test_bad_settings_are_refused() -> None:
         ServeSettings(max_size=1, max_queue=0)
     with pytest.raises(ServingError, match="graceful_shutdown must be 0 or more"):
         ServeSettings(max_size=1, graceful_shutdown=-1)
+    with pytest.raises(ServingError, match="handshake_timeout must be more than 0 seconds"):
+        ServeSettings(max_size=1, handshake_timeout=0)
 
 
 def test_reload_needs_an_app_reference_and_one_worker() -> None:
