@@ -28,8 +28,8 @@ nobody hears of themselves. Mistakes (saying before joining, a taken name, whisp
 nobody) get an ``{"errors": [...]}`` reply and the connection goes on.
 
 Several workers: with ``REDIS_URL`` set, the groups are ``RedisGroups(REDIS_URL)``
-(``pip install socketsundso[redis]``, and a Redis server), so lines, whispers and
-presence reach members on every worker process::
+(the ``redis`` extra, installed as ``docs/index.md#install`` says, and a Redis
+server), so lines, whispers and presence reach members on every worker process::
 
     REDIS_URL=redis://127.0.0.1:6379/0 python -m socketsundso serve examples.chat:app --workers 2
 

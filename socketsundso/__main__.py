@@ -18,8 +18,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
 from ._generated_files import matches
+from ._provenance import version_line
 from ._references import BadReference, resolve_reference
 from ._serve_cli import add_serve_command, serve
 from ._typescript_cli import add_typescript_command, typescript
@@ -30,9 +30,16 @@ __all__ = ["main", "resolve_reference"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m socketsundso", description="socketsundso command line tools."
+        prog="python -m socketsundso",
+        description="socketsundso command line tools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version on one line
     )
-    parser.add_argument("--version", action="version", version=f"socketsundso {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_line(),
+        help="print the version, the package's folder and how it was installed",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     asyncapi = commands.add_parser(
         "asyncapi",

@@ -41,6 +41,23 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument(
         "--limit-concurrency", type=int, help="connections before answering 503 (default: none)"
     )
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart when a Python file changes (development; needs module:app, one worker)",
+    )
+    serve.add_argument(
+        "--reload-dir",
+        action="append",
+        dest="reload_dirs",
+        metavar="DIR",
+        help="watch DIR instead of the current directory (repeatable)",
+    )
+    serve.add_argument(
+        "--handshake-timeout",
+        type=float,
+        help="seconds a connection has to send its whole handshake (default: 10)",
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -54,6 +71,7 @@ def serve(args: argparse.Namespace) -> int:
             ("ping_timeout", args.ping_timeout),
             ("graceful_shutdown", args.graceful_shutdown),
             ("limit_concurrency", args.limit_concurrency),
+            ("handshake_timeout", args.handshake_timeout),
         )
         if value is not None
     }
@@ -66,5 +84,7 @@ def serve(args: argparse.Namespace) -> int:
         path=args.path,
         settings=settings,
         log_level=args.log_level,
+        reload=args.reload,
+        reload_dirs=args.reload_dirs,
     )
     return 0

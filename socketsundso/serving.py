@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import os
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -26,10 +27,10 @@ from .endpoints import WebSocketHandlingEndpoint
 
 __all__ = [
     "DEFAULT_GRACEFUL_SHUTDOWN",
+    "DEFAULT_HANDSHAKE_TIMEOUT",
     "DEFAULT_PING_INTERVAL",
     "DEFAULT_PING_TIMEOUT",
     "SERVE_EXTRA",
-    "WS_IMPLEMENTATION",
     "ServeSettings",
     "ServingError",
     "UvicornMissing",
@@ -43,11 +44,9 @@ DEFAULT_PING_INTERVAL: Final = 20.0
 DEFAULT_PING_TIMEOUT: Final = 20.0
 #: Seconds a shutdown (SIGTERM) waits for connections before cancelling their handlers.
 DEFAULT_GRACEFUL_SHUTDOWN: Final = 5
-
-#: uvicorn's WebSocket implementation ``serve`` runs: the one whose memory stayed
-#: bounded under a ping flood in ``bench/serving.py`` (its reader waits while the
-#: pongs it owes can't be sent; the others queue them without limit).
-WS_IMPLEMENTATION: Final = "socketsundso._uvicorn_protocol:WebSocketProtocol"
+#: Seconds a connection has to send a whole request head (its WebSocket handshake)
+#: before it is closed: a client trickling a partial head (Slowloris) holds nothing longer.
+DEFAULT_HANDSHAKE_TIMEOUT: Final = 10.0
 
 #: The ``pip install`` argument that brings uvicorn and its WebSocket library.
 SERVE_EXTRA: Final = "socketsundso[serve]"
@@ -113,8 +112,15 @@ class ServeSettings:
     #: Concurrent connections (and HTTP requests) before uvicorn answers 503; ``None``
     #: sets no cap.
     limit_concurrency: int | None = None
+    #: Seconds a connection has to send a whole request head (the WebSocket handshake),
+    #: counted from the connection (or from the previous response on a kept-alive one).
+    handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
 
     def __post_init__(self) -> None:
+        if not self.handshake_timeout > 0:
+            raise ServingError(
+                f"handshake_timeout must be more than 0 seconds, not {self.handshake_timeout!r}"
+            )
         if self.max_size < 1:
             raise ServingError(f"max_size must be at least 1 byte, not {self.max_size!r}")
         if self.max_queue < 1:
@@ -135,9 +141,24 @@ class ServeSettings:
         return cls(**{"max_size": largest, **overrides})
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """These settings as keyword arguments of ``uvicorn.run`` / ``uvicorn.Config``."""
+        """These settings as keyword arguments of ``uvicorn.run`` / ``uvicorn.Config``.
+
+        ``ws`` is the WebSocket implementation that stays bounded under a ping flood
+        (``socketsundso._uvicorn_protocol``: uvicorn's sans-I/O one with its pongs
+        bounded, or on a uvicorn before 0.52.1 its ``websockets`` one), passed as a
+        class since uvicorn 0.30 takes no import path. ``http`` is uvicorn's protocol
+        with the request-head deadline, where this uvicorn has the hooks it extends
+        (``socketsundso._uvicorn_http``); the deadline itself travels in the environment
+        (``run`` sets it), which uvicorn's ``Config`` can't carry.
+        """
+        _require_uvicorn()
+        from ._uvicorn_http import request_head_deadline_protocol
+        from ._uvicorn_protocol import serve_ws_protocol
+
+        http = request_head_deadline_protocol()
         return {
-            "ws": WS_IMPLEMENTATION,
+            **({} if http is None else {"http": http}),
+            "ws": serve_ws_protocol(),
             "ws_max_size": self.max_size,
             "ws_max_queue": self.max_queue,
             "ws_ping_interval": self.ping_interval,
@@ -150,8 +171,9 @@ class ServeSettings:
     def uvicorn_flags(self) -> list[str]:
         """These settings as ``uvicorn`` command-line flags (the implementation left out).
 
-        ``uvicorn`` doesn't accept ``--ws`` with an import path: pass ``--ws
-        websockets`` for the same implementation (deprecated under that name).
+        ``uvicorn`` doesn't accept ``--ws`` with an import path: ``--ws websockets``
+        is the implementation bounded under a ping flood that its command line can
+        name (deprecated, and 1.54x the CPU per message of serve's).
         """
         flags = [
             "--ws-max-size", str(self.max_size),
@@ -186,12 +208,17 @@ def run(
     path: str = "/",
     settings: ServeSettings | None = None,
     log_level: str = "info",
+    reload: bool = False,
+    reload_dirs: list[str] | None = None,
 ) -> None:
     """Serve ``app`` with uvicorn under ``settings`` (default: ``ServeSettings.for_app``).
 
     ``app`` is a Starlette/FastAPI app, a ``WebSocketHandlingEndpoint`` subclass
     (served alone at ``path``), or a ``"module:attribute"`` reference to either;
     ``workers`` above 1 need an app reference, which each worker process imports.
+    ``reload`` (for development) restarts the server whenever a Python file under
+    ``reload_dirs`` (default: the current directory) changes; it needs an app
+    reference too, and one worker.
     Blocks until the server stops (SIGINT or SIGTERM). Raises ``UvicornMissing`` when
     the ``serve`` extra isn't installed and ``ServingError`` for an app it can't serve.
     """
@@ -206,19 +233,30 @@ def run(
     if isinstance(target, type) and issubclass(target, WebSocketHandlingEndpoint):
         served = Starlette(routes=[WebSocketRoute(path, target)])
         reference = None  # each worker would import the class, not an app
-    if workers > 1 and reference is None:
+    if reload and workers > 1:
         raise ServingError(
-            f"workers={workers} needs a 'module:app' reference to a Starlette/FastAPI app, "
-            "which each worker process imports; route the endpoint in an app and pass "
+            f"reload runs one server process, not workers={workers}: reload is for "
+            "development, workers for production"
+        )
+    if (workers > 1 or reload) and reference is None:
+        wanted = "reload" if reload else f"workers={workers}"
+        raise ServingError(
+            f"{wanted} needs a 'module:app' reference to a Starlette/FastAPI app, "
+            "which each server process imports; route the endpoint in an app and pass "
             "the reference"
         )
-    if workers > 1:
+    if workers > 1 or reload:
         served = reference
+    from ._uvicorn_http import DEADLINE_VARIABLE
+
+    os.environ[DEADLINE_VARIABLE] = str(settings.handshake_timeout)  # worker processes too
     uvicorn.run(
         served,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
+        reload=reload,
+        reload_dirs=reload_dirs,
         **settings.uvicorn_options(),
     )

@@ -12,7 +12,15 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 #: Pages whose ``python`` blocks form one program (error-format.md shows fragments).
-PAGES = ["index.md", "tutorial.md", "testing.md", "groups.md", "server-events.md", "clients.md"]
+PAGES = [
+    "index.md",
+    "tutorial.md",
+    "testing.md",
+    "groups.md",
+    "server-events.md",
+    "reliability.md",
+    "clients.md",
+]
 BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 

@@ -1,8 +1,11 @@
-"""Every ```python sample of README.md runs: in order, in one namespace, like a tutorial.
+"""Every ```python sample of README.md and of the pages moved out of it runs, in order.
 
-Each sample is a test of its own; running one runs the samples before it first (once),
-since the tutorial's samples build on each other. Replies a sample shows are written as
-``assert ws.receive_json() == {...}``, so a README that drifts from the code fails here.
+README.md's samples, then those of ``docs/handlers.md``, ``docs/wire-protocol.md`` and
+``docs/features.md`` (the README's tutorial and references before it became a landing
+page), run in one namespace, like a tutorial. Each sample is a test of its own; running
+one runs the samples before it first (once), since the samples build on each other.
+Replies a sample shows are written as ``assert ws.receive_json() == {...}``, so a page
+that drifts from the code fails here.
 
 A block that can't run on its own (a fragment, a type checker's view of the code) is
 marked by the line ``<!-- not run: why -->`` right above its fence and is reported as
@@ -23,7 +26,15 @@ import pytest
 
 from tests.examples.support import call_with_timeout
 
-README = Path(__file__).parents[2] / "README.md"
+ROOT = Path(__file__).parents[2]
+README = ROOT / "README.md"
+#: README.md, then the docs pages that continue its samples, in reading order.
+PAGES = [
+    README,
+    ROOT / "docs" / "handlers.md",
+    ROOT / "docs" / "wire-protocol.md",
+    ROOT / "docs" / "features.md",
+]
 
 #: Seconds one sample may run before the test fails (instead of hanging).
 TIMEOUT = 30.0
@@ -83,10 +94,11 @@ def run(sample: Sample, namespace: dict[str, Any], timeout: float = TIMEOUT) -> 
     code = compile(
         "\n" * (sample.line - 1) + sample.code, str(sample.path), "exec", dont_inherit=True
     )
-    call_with_timeout(lambda: exec(code, namespace), timeout, f"README line {sample.line}")
+    where = f"{sample.path.relative_to(ROOT)} line {sample.line}"
+    call_with_timeout(lambda: exec(code, namespace), timeout, where)
 
 
-SAMPLES = python_samples(README)
+SAMPLES = [sample for page in PAGES for sample in python_samples(page)]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +113,9 @@ def script() -> Iterator[Script]:
 
 
 @pytest.mark.parametrize(
-    "index", range(len(SAMPLES)), ids=[f"line{sample.line}" for sample in SAMPLES]
+    "index",
+    range(len(SAMPLES)),
+    ids=[f"{sample.path.stem}-line{sample.line}" for sample in SAMPLES],
 )
 def test_readme_sample_runs(script: Script, index: int) -> None:
     skip = script.samples[index].skip

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import select
+import selectors
 import socket
 import struct
 import threading
@@ -25,7 +26,9 @@ __all__ = [
     "flood",
     "frame",
     "handshake",
+    "idle_connections",
     "pump",
+    "slow_heads",
 ]
 
 #: RFC 6455's GUID, which the server's ``Sec-WebSocket-Accept`` hashes with the key.
@@ -73,6 +76,27 @@ def handshake(
     if headers.get("sec-websocket-accept") != accept:
         raise ConnectionError(f"wrong or missing Sec-WebSocket-Accept: {text!r}")
     return sock, text
+
+
+def idle_connections(port: int, count: int) -> list[socket.socket]:
+    """``count`` WebSockets to 127.0.0.1:``port``, each answered one echo, then left idle.
+
+    The one message makes the endpoint's per-connection state exist, as a real
+    client's first message would. The caller closes the sockets.
+    """
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock, _ = handshake(port)
+            held.append(sock)
+            sock.sendall(frame(TEXT, b'{"type": "echo", "text": "hello"}'))
+            if not sock.recv(4096):
+                raise ConnectionError("the server closed an idle connection's first echo")
+    except BaseException:
+        for sock in held:
+            sock.close()
+        raise
+    return held
 
 
 def frame(opcode: int, payload: bytes, *, compressed: bool = False) -> bytes:
@@ -162,3 +186,64 @@ def flood(
     for thread in threads:
         thread.join(seconds + 15)
     return sum(sent)
+
+
+#: The part of a handshake head a Slowloris client sends at once; a header it then
+#: lengthens by one byte at a time follows, and the blank line never comes.
+_PARTIAL_HEAD = b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nX-Pad: "
+
+
+def slow_heads(
+    port: int,
+    count: int,
+    *,
+    interval: float,
+    seconds: float,
+    before: bytes = b"",
+) -> list[float | None]:
+    """``count`` Slowloris connections: for each, the seconds until the server closed it.
+
+    Each connection sends ``before`` (say, a whole earlier request), then part of a
+    handshake head, then one more byte every ``interval`` seconds, never finishing
+    it. ``None`` for a connection still open after ``seconds``.
+    """
+    start = time.monotonic()
+    selector = selectors.DefaultSelector()  # epoll: more descriptors than select() takes
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if before:
+            sock.sendall(before)
+            sock.recv(65536)  # the earlier request's response
+        sock.sendall(_PARTIAL_HEAD)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+        sockets.append(sock)
+    closed_after: dict[socket.socket, float] = {}
+    next_byte = start + interval
+    try:
+        while len(closed_after) < count and (now := time.monotonic()) < start + seconds:
+            for key, _ in selector.select(timeout=min(0.1, start + seconds - now)):
+                sock = key.fileobj
+                assert isinstance(sock, socket.socket)
+                try:
+                    data = sock.recv(4096)
+                except OSError:  # reset by the server
+                    data = b""
+                if not data:
+                    closed_after[sock] = time.monotonic() - start
+                    selector.unregister(sock)
+            if now >= next_byte:
+                next_byte += interval
+                for sock in sockets:
+                    if sock not in closed_after:
+                        try:
+                            sock.send(b"a")
+                        except OSError:
+                            closed_after[sock] = time.monotonic() - start
+                            selector.unregister(sock)
+    finally:
+        selector.close()
+        for sock in sockets:
+            sock.close()
+    return [closed_after.get(sock) for sock in sockets]

@@ -6,6 +6,7 @@ of 127.0.0.1, and read its memory from ``/proc/<pid>/status``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -90,21 +91,28 @@ class Server:
 
 
 @contextmanager
-def running(command: Sequence[str], port: int | None = None) -> Iterator[Server]:
+def running(
+    command: Sequence[str], port: int | None = None, *, cwd: Path = ROOT
+) -> Iterator[Server]:
     """Start ``command`` (made by ``serve_command`` or ``uvicorn_command`` for ``port``).
 
-    Yields once the port accepts connections; a process still running when the block
-    exits is killed.
+    It runs in ``cwd``, with ``cwd`` and the repository root on ``PYTHONPATH``, in a
+    process group of its own. Yields once the port accepts connections; when the
+    block exits, whatever of the group still runs is killed: the process, and the
+    server processes a reloader or a worker supervisor started, which outlive a
+    killed parent.
     """
     if port is None:
         port = int(command[command.index("--port") + 1])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(cwd), str(ROOT)]))}
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(list(command), cwd=ROOT, env=env, stderr=log)
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=env, stderr=log, start_new_session=True
+        )
         try:
             _wait_for_port(process, port, 20.0)
             yield Server(process, port, log)
         finally:
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()

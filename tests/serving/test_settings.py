@@ -11,10 +11,10 @@ from starlette.routing import Route, WebSocketRoute
 
 from socketsundso import WebSocketHandlingEndpoint
 from socketsundso.__main__ import main
+from socketsundso._uvicorn_protocol import serve_ws_protocol
 from socketsundso.serving import (
     DEFAULT_GRACEFUL_SHUTDOWN,
     DEFAULT_PING_INTERVAL,
-    WS_IMPLEMENTATION,
     ServeSettings,
     ServingError,
     run,
@@ -30,7 +30,18 @@ def test_the_frame_limit_is_the_largest_max_message_size_mounts_included() -> No
     assert options["ws_max_size"] == LARGEST_MESSAGE_SIZE
     assert options["ws_per_message_deflate"] is False
     assert options["timeout_graceful_shutdown"] == DEFAULT_GRACEFUL_SHUTDOWN
-    assert options["ws"] == WS_IMPLEMENTATION
+    assert options["ws"] is serve_ws_protocol()
+
+
+def test_serve_runs_uvicorn_s_sans_io_implementation_with_its_pongs_bounded() -> None:
+    # websockets-sansio costs less server CPU per message than websockets (1.54x less in
+    # bench/serving.py); tests/serving/test_serve.py's ping flood checks it stays bounded.
+    sans_io = pytest.importorskip("uvicorn.protocols.websockets.websockets_sansio_impl")
+    if "pause_writing" not in vars(sans_io.WebSocketsSansIOProtocol):
+        pytest.skip("this uvicorn's sans-I/O implementation has no write flow control (< 0.52.1)")
+    protocol = ServeSettings.for_app(app).uvicorn_options()["ws"]
+    assert protocol.__name__ == "BoundedSansIOProtocol"
+    assert protocol.__mro__[1] is sans_io.WebSocketsSansIOProtocol
 
 
 def test_a_fastapi_app_and_an_endpoint_class_have_their_own_limits() -> None:
@@ -72,6 +83,15 @@ def test_bad_settings_are_refused() -> None:
         ServeSettings(max_size=1, max_queue=0)
     with pytest.raises(ServingError, match="graceful_shutdown must be 0 or more"):
         ServeSettings(max_size=1, graceful_shutdown=-1)
+    with pytest.raises(ServingError, match="handshake_timeout must be more than 0 seconds"):
+        ServeSettings(max_size=1, handshake_timeout=0)
+
+
+def test_reload_needs_an_app_reference_and_one_worker() -> None:
+    with pytest.raises(ServingError, match="reload needs a 'module:app' reference"):
+        run(app, reload=True)
+    with pytest.raises(ServingError, match="reload runs one server process, not workers=2"):
+        run("tests.serving.apps:app", reload=True, workers=2)
 
 
 def test_several_workers_need_an_app_reference() -> None:

@@ -1,4 +1,4 @@
-"""The TypeScript of docs/clients.md and README.md compiles, strictly, against the chat's client."""
+"""The TypeScript blocks of docs/clients.md and docs/features.md compile against the chat client."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from socketsundso.typescript import typescript_client
 from .conftest import MODULES, STRICT, tsc
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "docs" / "clients.md", ROOT / "README.md"]
+PAGES = [ROOT / "docs" / "clients.md", ROOT / "docs" / "features.md"]
 _TS_BLOCK = re.compile(r"^```ts\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 
 
