@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from mypy.messages import format_type
-from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef, TypeInfo
+from mypy.nodes import ARG_STAR2, FUNC_NO_INFO, Argument, Decorator, FuncDef
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
 from mypy.types import (
@@ -26,9 +26,8 @@ from mypy.types import (
 )
 
 from .. import errorcodes, fullnames
-from .declarations import mixin_events
 from .event_names import event_of, marking_decorator
-from .metadata import write_events
+from .mixins import record_mixin
 
 #: The message envelope's fields, which no handler parameter may be named, and what each is.
 ENVELOPE_FIELDS: Final = {"type": "names the event of a message", "id": "is the request id"}
@@ -53,12 +52,11 @@ def check_decorator_call(ctx: MethodContext) -> Type:
 
 
 def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instance | None) -> None:
+    record_mixin(ctx.api)
     decorator = ctx.context
     if not isinstance(decorator, Decorator):
         return
     func = decorator.func
-    if func.info is not FUNC_NO_INFO and not func.info.has_base(fullnames.ENDPOINT):
-        _store_mixin_events(func.info)
     expr = marking_decorator(decorator)
     if expr is None:
         return
@@ -81,17 +79,6 @@ def _check_handler(ctx: FunctionContext | MethodContext, response_model: Instanc
         _check_parameter(ctx, func, argument)
     if response_model is not None and ctx.arg_types and ctx.arg_types[0]:
         _check_response(ctx, func, ctx.arg_types[0][0], response_model)
-
-
-def _store_mixin_events(info: TypeInfo) -> None:
-    """Store a plain mixin's handlers on it: from mypy's cache, its body is gone.
-
-    Endpoint subclasses analysed in a later run read them back; this pass comes after
-    the semantic analysis of the mixin's module and before its cache is written.
-    """
-    events = mixin_events(info, final=True)
-    if events is not None:
-        write_events(info, events)
 
 
 def takes_endpoint(func: FuncDef) -> bool:

@@ -7,13 +7,15 @@ would reorder a dict and print a different Literal on a warm run than on a cold 
 from __future__ import annotations
 
 import dataclasses
-from typing import Final
+from typing import Final, TypeVar
 
 from mypy.nodes import TypeInfo
 from mypy.types import Instance, LiteralType, Type, UnionType
 
 #: Key of the plugin's entry in ``TypeInfo.metadata``.
 METADATA_KEY: Final = "socketsundso"
+
+_V = TypeVar("_V")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,11 +24,15 @@ class EndpointEvents:
 
     ``functions`` maps each event to its handler function's fullname (for the typed
     test clients, which check a message's fields against the handler's parameters).
+    ``attached``: the events the class's own module attaches after its body
+    (``Chat.on_event``), with the line of each: a subclass that module makes before
+    that line lacks the event at runtime.
     """
 
     names: list[str]
     is_open: bool = False
     functions: dict[str, str] = dataclasses.field(default_factory=dict)
+    attached: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def write_events(info: TypeInfo, events: EndpointEvents) -> None:
@@ -35,6 +41,7 @@ def write_events(info: TypeInfo, events: EndpointEvents) -> None:
         "events": list(events.names),
         "open": events.is_open,
         "functions": dict(events.functions),
+        "attached": dict(events.attached),
     }
 
 
@@ -52,13 +59,20 @@ def read_events(info: TypeInfo) -> EndpointEvents | None:
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
     functions = data.get("functions")
-    if not isinstance(functions, dict):
-        functions = {}
+    attached = data.get("attached")
     return EndpointEvents(
         list(names),
         is_open=bool(data.get("open")),
-        functions={str(event): str(name) for event, name in functions.items()},
+        functions=_str_dict(functions, str),
+        attached=_str_dict(attached, int),
     )
+
+
+def _str_dict(data: object, value: type[_V]) -> dict[str, _V]:
+    """``data`` if a dict of ``str`` to ``value`` (as it was written), else empty."""
+    if not isinstance(data, dict):
+        return {}
+    return {str(key): item for key, item in data.items() if isinstance(item, value)}
 
 
 def event_type(events: EndpointEvents, str_type: Instance) -> Type:

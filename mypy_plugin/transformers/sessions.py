@@ -27,7 +27,7 @@ from mypy.plugin import MethodSigContext
 from mypy.types import CallableType, FunctionLike, Instance, NoneType, UnionType, get_proper_type
 
 from . import dependencies
-from .endpoints import HANDLERS
+from .declarations import HANDLERS
 from .handlers import takes_endpoint
 from .metadata import EndpointEvents, event_type, read_events
 

@@ -1,0 +1,129 @@
+"""What the runtime collects for the shapes typesafety/test_endpoints/test_class_identity.yml types.
+
+Each test mirrors one typesafety case (same name): the plugin's answer must be the
+runtime's, or wider (``str``) where it cannot prove the runtime's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from socketsundso import WebSocketHandlingEndpoint, on_event
+
+E = TypeVar("E", bound=type[WebSocketHandlingEndpoint])
+
+
+def test_an_attachment_reaches_only_the_class_it_names() -> None:
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_ping(self) -> None: ...
+
+    class Admin:
+        class Chat(WebSocketHandlingEndpoint):
+            @on_event
+            async def on_ping(self) -> None: ...
+
+    @Chat.on_event("late")
+    async def late() -> None: ...
+
+    assert list(Chat.handlers) == ["ping", "late"]
+    assert list(Admin.Chat.handlers) == ["ping"]
+
+
+def test_a_decorator_above_on_event_widens_the_literal() -> None:
+    def logged(function: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await function(*args, **kwargs)
+
+        return wrapper
+
+    class Chat(WebSocketHandlingEndpoint):
+        @logged
+        @on_event
+        async def on_hidden(self) -> None: ...
+
+        @on_event
+        async def on_join(self) -> None: ...
+
+    # The wrapper hides the mark: the plugin can't know, so it widens to str.
+    assert list(Chat.handlers) == ["join"]
+
+
+def test_a_subclass_made_before_an_attachment_lacks_its_event() -> None:
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+    class Early(Chat):
+        pass
+
+    @Chat.on_event("late")
+    async def late() -> None: ...
+
+    class Later(Chat):
+        pass
+
+    assert list(Early.handlers) == ["join"]
+    assert list(Later.handlers) == ["join", "late"]
+
+
+def test_a_class_decorator_widens_the_literal() -> None:
+    def with_ping(cls: E) -> E:
+        @cls.on_event("ping")
+        async def ping() -> None: ...
+
+        return cls
+
+    @with_ping
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+    assert list(Chat.handlers) == ["join", "ping"]
+
+
+def test_a_mixin_of_another_module_with_an_assigned_handler_widens_the_literal() -> None:
+    async def _ping(self: object) -> None: ...
+
+    class Pinging:
+        ping = on_event("ping")(_ping)
+
+    class Chat(Pinging, WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+    # ``ping`` is a handler: the plugin widens to str rather than leave it out.
+    assert list(Chat.handlers) == ["ping", "join"]
+
+
+def test_an_attribute_bound_to_a_decorated_function_of_another_module_widens_the_literal() -> None:
+    @functools.cache
+    def helper() -> int:
+        return 1
+
+    class Chat(WebSocketHandlingEndpoint):
+        util = helper
+
+        @on_event
+        async def on_join(self) -> None: ...
+
+    assert list(Chat.handlers) == ["join"]
+
+
+def test_a_plain_class_of_another_module_without_on_event_adds_nothing() -> None:
+    class Helpers:
+        limit: int = 3
+
+        def helper(self) -> None: ...
+
+        @functools.cached_property
+        def cached(self) -> int:
+            return 1
+
+    class Chat(Helpers, WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+    assert list(Chat.handlers) == ["join"]
