@@ -38,11 +38,12 @@ from mypy.nodes import (
     Var,
 )
 
+from .. import fullnames
 from .event_names import event_of, is_on_event, marking_decorator
 from .statements import inner_statements
 
 #: The attribute whose assignment replaces a class's (or a connection's) handlers.
-HANDLERS: Final = "handlers"
+HANDLERS: Final = fullnames.HANDLERS_ATTRIBUTE
 #: Class decorators known to leave a class's attributes alone.
 HARMLESS_CLASS_DECORATORS: Final = frozenset({"typing.final", "typing_extensions.final"})
 

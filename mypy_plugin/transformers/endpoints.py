@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from mypy.nodes import Context, FuncDef, TypeInfo
+from mypy.nodes import Context, FuncDef, TypeInfo, Var
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
@@ -150,6 +150,9 @@ def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
     declared = ctx.cls.info.names.get(HANDLERS)
     if handlers_type is not None and (declared is None or declared.plugin_generated):
         add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
+    elif declared is not None and isinstance(declared.node, Var):
+        # ``handlers = {...}`` in the body: any mapping, as on assignment elsewhere.
+        declared.node.allow_incompatible_override = True
     message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [key]))
     add_attribute_to_class(
         api,

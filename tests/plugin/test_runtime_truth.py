@@ -127,3 +127,34 @@ def test_a_plain_class_of_another_module_without_on_event_adds_nothing() -> None
         async def on_join(self) -> None: ...
 
     assert list(Chat.handlers) == ["join"]
+
+
+def test_a_class_handlers_assignment_after_the_class_takes_a_mapping_and_widens() -> None:
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+        @on_event
+        async def on_leave(self) -> None: ...
+
+    class NoLeave(Chat):
+        pass
+
+    NoLeave.handlers = {"join": Chat.handlers["join"]}
+    assert list(NoLeave.handlers) == ["join"]
+    assert list(Chat.handlers) == ["join", "leave"]
+
+
+def test_handlers_in_the_class_body_keep_the_literal() -> None:
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self) -> None: ...
+
+    class NoLeave(Chat):
+        handlers = {"join": Chat.handlers["join"]}  # noqa: RUF012
+
+        @on_event
+        async def on_say(self) -> None: ...
+
+    # The metaclass replaces the body's dict: the class's events are exactly these.
+    assert list(NoLeave.handlers) == ["join", "say"]
