@@ -41,6 +41,7 @@ from mypy.nodes import (
 from .. import fullnames
 from .event_names import event_of, is_on_event, marking_decorator
 from .statements import inner_statements
+from .wire_names import wire_names
 
 #: The attribute whose assignment replaces a class's (or a connection's) handlers.
 HANDLERS: Final = fullnames.HANDLERS_ATTRIBUTE
@@ -66,11 +67,15 @@ class Declared:
 
     ``attached``: events of functions attached after the class body, with the line
     of each attachment; ``is_open``: some handler's event, or existence, is unknown.
+    ``aliases``: per event, the wire names of its aliased fields (``wire_names``);
+    ``unknown_fields``: events whose wire names can't be read.
     """
 
     names: dict[str, str] = dataclasses.field(default_factory=dict)
     functions: dict[str, str] = dataclasses.field(default_factory=dict)
     attached: dict[str, int] = dataclasses.field(default_factory=dict)
+    aliases: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    unknown_fields: set[str] = dataclasses.field(default_factory=set)
     is_open: bool = False
 
     def add(
@@ -93,6 +98,11 @@ class Declared:
             self.functions[event] = fullname
             if attached_at is not None:
                 self.attached[event] = attached_at
+            aliases = wire_names(func, skip_self=attached_at is None)
+            if aliases is None:
+                self.unknown_fields.add(event)
+            elif aliases:
+                self.aliases[event] = aliases
 
 
 def body_events(

@@ -24,6 +24,7 @@ from .attachments import add_attached
 from .declarations import HANDLERS, Declared, body_events
 from .metadata import (
     EndpointEvents,
+    Facts,
     clear_events,
     event_type,
     read_events,
@@ -60,14 +61,12 @@ def _type_handled_events(ctx: ClassDefContext) -> None:
     events.extend(body)
     # ``Chat.on_event`` updates the class's dict: an inherited event keeps its place.
     events.extend(event for event in own.names if event in own.attached and event not in events)
-    functions = dict(inherited.functions)
-    functions.update(own.functions)
-    result = EndpointEvents(
-        events,
-        is_open=inherited.is_open or own.is_open,
-        functions=functions,
-        attached=own.attached,
-    )
+    facts = Facts()
+    for event in inherited.names:
+        facts.take(inherited, event)
+    for event in own.names:
+        facts.take(own, event)
+    result = facts.events(events, is_open=inherited.is_open or own.is_open, attached=own.attached)
     write_events(info, result)
     _retype_attributes(ctx, result)
 
@@ -98,7 +97,7 @@ def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
     line are not inherited (the runtime copies a base's handlers when a class is made).
     """
     names: dict[str, None] = {}
-    functions: dict[str, str] = {}
+    facts = Facts()
     is_open = False
     final = ctx.api.final_iteration
     module = ctx.api.cur_mod_id
@@ -116,10 +115,12 @@ def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
             is_open = True
             continue
         later = _attached_later(ctx, base, events)
-        names.update(dict.fromkeys(name for name in events.names if name not in later))
-        functions.update({e: f for e, f in events.functions.items() if e not in later})
+        for event in events.names:
+            if event not in later:
+                names[event] = None
+                facts.take(events, event)
         is_open = is_open or events.is_open
-    return EndpointEvents(list(names), is_open=is_open, functions=functions)
+    return facts.events(list(names), is_open=is_open)
 
 
 def _attached_later(ctx: ClassDefContext, base: TypeInfo, events: EndpointEvents) -> set[str]:

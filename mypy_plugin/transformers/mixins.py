@@ -22,7 +22,7 @@ from mypy.types import AnyType, FunctionLike, Instance, get_proper_type
 
 from .. import fullnames
 from .declarations import body_events
-from .metadata import EndpointEvents, read_events, write_events
+from .metadata import EndpointEvents, Facts, read_events, write_events
 
 #: Per mixin: the body last read, and the events found (a class's body is read once per run).
 _READ: dict[str, tuple[list[Statement], EndpointEvents]] = {}
@@ -67,9 +67,10 @@ def _read_body(info: TypeInfo, final: bool) -> EndpointEvents | None:
     declared = body_events(info, info.module_name, final)
     if declared is None:
         return None
-    events = EndpointEvents(
-        list(declared.names), is_open=declared.is_open, functions=declared.functions
-    )
+    facts = Facts()
+    for event in declared.names:
+        facts.take(declared, event)
+    events = facts.events(list(declared.names), is_open=declared.is_open)
     _READ[info.fullname] = (body, events)
     return events
 

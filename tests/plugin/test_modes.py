@@ -54,6 +54,7 @@ def helper() -> int:
     "chat.py": """
 from collections.abc import Callable
 from typing import Any
+from pydantic import Field
 from socketsundso import WebSocketHandlingEndpoint, on_event
 import attach
 import mixins
@@ -96,11 +97,17 @@ class WithDecorated(mixins.Decorated, mixins.Plain, WebSocketHandlingEndpoint):
 
 class WithUtil(WebSocketHandlingEndpoint):
     util = mixins.helper
+
+class Aliased(WebSocketHandlingEndpoint):
+    @on_event
+    async def on_join(self, room: str = Field(alias="roomName")) -> None: ...
 """,
     "use.py": """
 from chat import (
-    Admin, Chat, ClassDecorated, Early, Hidden, Later, WithAssigned, WithDecorated, WithUtil
+    Admin, Aliased, Chat, ClassDecorated, Early, Hidden, Later, WithAssigned, WithDecorated,
+    WithUtil,
 )
+from socketsundso.testing import EventSession
 
 reveal_type(Chat.handlers)
 reveal_type(Admin.Chat.handlers)
@@ -111,6 +118,10 @@ reveal_type(ClassDecorated.handlers)
 reveal_type(WithAssigned.handlers)
 reveal_type(WithDecorated.handlers)
 reveal_type(WithUtil.handlers)
+
+def talk(session: EventSession[Aliased]) -> None:
+    session.send_event("join", roomName="lobby")
+    session.send_event("join", room="lobby")
 """,
 }
 
@@ -129,8 +140,12 @@ EXPECTED = [
             handlers_note("pong"),
             OPEN,
         ],
-        start=6,
+        start=8,
     )
+] + [
+    'use.py:20: error: Unexpected keyword argument "room" for "send_event" of "EventSession"'
+    "  [call-arg]",
+    'use.py:20: note: "send_event" defined in "socketsundso.testing"',
 ]
 
 

@@ -6,11 +6,18 @@ runtime's, or wider (``str``) where it cannot prove the runtime's.
 
 from __future__ import annotations
 
+import datetime
+import enum
 import functools
+import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, Field
+
 from socketsundso import WebSocketHandlingEndpoint, on_event
+from socketsundso.testing import EventSession
 
 E = TypeVar("E", bound=type[WebSocketHandlingEndpoint])
 
@@ -158,3 +165,53 @@ def test_handlers_in_the_class_body_keep_the_literal() -> None:
 
     # The metaclass replaces the body's dict: the class's events are exactly these.
     assert list(NoLeave.handlers) == ["join", "say"]
+
+
+def test_send_event_takes_what_travels() -> None:
+    """typesafety/test_testing/test_send_event_wire.yml: aliases and JSON forms reach handlers."""
+
+    class Color(str, enum.Enum):
+        RED = "red"
+
+    class Point(BaseModel):
+        x: int
+
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_join(self, room: str = Field(alias="roomName")) -> dict[str, str]:
+            return {"room": room}
+
+        @on_event
+        async def on_draw(  # noqa: PLR0917
+            self,
+            point: Point,
+            color: Color,
+            at: datetime.datetime,
+            key: uuid.UUID,
+            price: Decimal,
+            path: list[Point],
+        ) -> dict[str, bool]:
+            return {
+                "ok": isinstance(point, Point)
+                and color is Color.RED
+                and at.year == 2026
+                and isinstance(key, uuid.UUID)
+                and price == Decimal("1.5")
+                and all(isinstance(step, Point) for step in path)
+            }
+
+    with EventSession.connect(Chat) as session:
+        session.send_event("join", roomName="lobby")
+        assert session.receive_event() == {"type": "join", "room": "lobby"}
+        session.send_event(
+            "draw",
+            point={"x": 1},
+            color="red",
+            at="2026-12-01T00:00:00",
+            key="6a1f0c1e-8a3e-4a51-9a37-2f3c1b1f0c1e",
+            price="1.5",
+            path=[{"x": 1}, Point(x=2)],
+        )
+        assert session.receive_event() == {"type": "draw", "ok": True}
+        session.send_json({"type": "join", "room": "lobby"})
+        assert session.receive_json()["errors"][0]["loc"] == ["roomName"]
