@@ -53,3 +53,7 @@ NEVER_A_RESPONSE: Final = frozenset(
         "frozenset",
     )
 )
+#: FastAPI's parameter functions: as a handler's default, the runtime raises ``TypeError``.
+FASTAPI_PARAMETERS: Final = frozenset(
+    {"Depends", "Security", "Query", "Header", "Cookie", "Path", "Body", "Form", "File"}
+)

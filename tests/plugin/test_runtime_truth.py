@@ -215,3 +215,14 @@ def test_send_event_takes_what_travels() -> None:
         assert session.receive_event() == {"type": "draw", "ok": True}
         session.send_json({"type": "join", "room": "lobby"})
         assert session.receive_json()["errors"][0]["loc"] == ["roomName"]
+
+
+def test_a_return_type_that_is_no_reply_is_an_error() -> None:
+    class Chat(WebSocketHandlingEndpoint):
+        @on_event
+        async def on_count(self) -> int:  # type: ignore[socketsundso-response-type]
+            return 1
+
+    with EventSession.connect(Chat) as session:
+        session.send_event("count")
+        assert session.receive_json()["errors"][0]["type"] == "internal_error"
