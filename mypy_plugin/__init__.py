@@ -13,4 +13,4 @@ from .main import plugin
 __all__ = ["__version__", "plugin"]
 
 #: Bump with every change of the plugin's behaviour (mypy keys its cache on it too).
-__version__ = "0.2.0"
+__version__ = "0.3.0"

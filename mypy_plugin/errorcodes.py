@@ -57,6 +57,13 @@ DUPLICATE_EVENT_TYPE: Final = ErrorCode(
     "Two declared events share a 'type' value",
     _CATEGORY,
 )
+#: A FastAPI parameter object (``Depends()``, ``Query()``...) as a handler's default
+#: (the runtime raises ``TypeError``: a message fills a handler's parameters).
+FASTAPI_PARAMETER: Final = ErrorCode(
+    "socketsundso-fastapi-parameter",
+    "A handler parameter defaults to a FastAPI parameter object",
+    _CATEGORY,
+)
 #: The plugin itself failed on some code: a bug to report, never a crash of mypy.
 INTERNAL: Final = ErrorCode(
     "socketsundso-internal", "The socketsundso plugin failed on this code", _CATEGORY

@@ -17,6 +17,10 @@ ON_EVENT: Final = "socketsundso.handler.on_event"
 EVENT_DECORATOR_CALL: Final = "socketsundso.handler.EventDecorator.__call__"
 #: The type of an endpoint's ``handlers``: a ``dict[str, Handler]`` indexed by its events.
 EVENT_HANDLERS: Final = "socketsundso._typing.EventHandlers"
+#: The runtime's handler class: ``handlers`` takes any ``Mapping[str, Handler]``.
+HANDLER: Final = "socketsundso.handler.Handler"
+#: The endpoint attribute holding its handlers (read as ``EventHandlers[...]``).
+HANDLERS_ATTRIBUTE: Final = "handlers"
 #: Its ``__getitem__``: the plugin checks the index against the events.
 EVENT_HANDLERS_INDEX: Final = f"{EVENT_HANDLERS}.__getitem__"
 #: The generic message model: ``event_message_model`` becomes ``type[WebSocketEventMessage[...]]``.
@@ -48,4 +52,8 @@ NEVER_A_RESPONSE: Final = frozenset(
         "set",
         "frozenset",
     )
+)
+#: FastAPI's parameter functions: as a handler's default, the runtime raises ``TypeError``.
+FASTAPI_PARAMETERS: Final = frozenset(
+    {"Depends", "Security", "Query", "Header", "Cookie", "Path", "Body", "Form", "File"}
 )

@@ -14,6 +14,7 @@ from typing import Final, TypeVar
 
 from mypy.nodes import Context
 from mypy.plugin import (
+    AttributeContext,
     ClassDefContext,
     FunctionContext,
     MethodContext,
@@ -26,7 +27,9 @@ from . import errorcodes
 #: Environment variable that makes plugin exceptions propagate (for tests).
 DEBUG_VARIABLE: Final = "SOCKETSUNDSO_MYPY_DEBUG"
 
-_Ctx = TypeVar("_Ctx", ClassDefContext, FunctionContext, MethodContext, MethodSigContext)
+_Ctx = TypeVar(
+    "_Ctx", AttributeContext, ClassDefContext, FunctionContext, MethodContext, MethodSigContext
+)
 _Result = TypeVar("_Result", None, Type, FunctionLike)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, final
+from typing import Any, Final, final
 
 from mypy.nodes import Import, ImportAll, ImportFrom, MypyFile, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
+    AttributeContext,
     ClassDefContext,
     FunctionContext,
     MethodContext,
@@ -24,7 +25,9 @@ from mypy.types import FunctionLike, Type
 
 from . import fullnames
 from .guard import debug_enabled, guard
-from .transformers import endpoints, event_index, handlers, sessions
+from .transformers import endpoints, event_index, handlers, handlers_attribute, sessions
+
+_HANDLERS_SUFFIX: Final = f".{fullnames.HANDLERS_ATTRIBUTE}"
 
 
 @final
@@ -46,6 +49,9 @@ class SocketsundsoPlugin(Plugin):
         self._check_call = guard(handlers.check_decorator_call, _default_return, debug=debug)
         self._check_index = guard(event_index.check_event_index, _default_return, debug=debug)
         self._send_event = guard(self._send_event_signature, _default_signature, debug=debug)
+        self._handlers_attribute = guard(
+            handlers_attribute.handlers_attribute, _default_attribute, debug=debug
+        )
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
         """What invalidates mypy's cache: the debug switch and the plugin's source code."""
@@ -65,6 +71,16 @@ class SocketsundsoPlugin(Plugin):
         if not any(base.fullname == fullnames.ENDPOINT for base in symbol.node.mro):
             return None
         return self._transform_endpoint
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        """``self.handlers = {...}``: any ``Mapping[str, Handler]`` (asked for every attribute)."""
+        if fullname.endswith(_HANDLERS_SUFFIX):
+            return self._handlers_attribute
+        return None
+
+    def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        """``Chat.handlers = {...}``: any ``Mapping[str, Handler]``."""
+        return self.get_attribute_hook(fullname)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         """Bare ``@on_event``: check the handler it decorates."""
@@ -111,6 +127,10 @@ class SocketsundsoPlugin(Plugin):
 
 def _no_change(ctx: ClassDefContext) -> None:
     """Fallback of a failed class hook: leave the class as plain typing sees it."""
+
+
+def _default_attribute(ctx: AttributeContext) -> Type:
+    return ctx.default_attr_type
 
 
 def _default_return(ctx: FunctionContext | MethodContext) -> Type:

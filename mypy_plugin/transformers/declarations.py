@@ -1,47 +1,55 @@
-"""What one endpoint class declares as handlers: its body, and attachments in its module.
+"""What one class body declares as handlers, read from the syntax of the module being analysed.
 
-Read from the syntax during semantic analysis, as the runtime metaclass and
-``Chat.on_event`` would see it. Whatever the plugin cannot be sure of makes the
-class *open* (its Literal widens to ``str``): a decorator held in a variable,
-``attr = on_event(func)``, a handler under ``if``/``try``/``with``/``match``/a loop,
-consecutive same-name definitions, ``del`` of a name or rebinding of a handler's
-name, and ``Chat.on_event`` under a statement or inside a function. A name that is
-not resolved yet (an import cycle) makes the caller defer instead.
+Used for an endpoint class in its own hook, and for a plain mixin while its own module
+is analysed or checked: a class's syntax is read only while that module is at hand,
+never from another module (mypy frees a checked module's tree, and a cached module
+has none). What the plugin cannot be sure of makes the class *open* (its Literal
+widens to ``str``): a decorator held in a variable or stacked above ``on_event`` (it
+may hide the mark), ``attr = on_event(func)``, an attribute bound to a decorated
+function of another module, a handler under ``if``/``try``/``with``/``match``/a loop,
+consecutive same-name definitions, ``del`` of a name or rebinding of a handler's name,
+and a class decorator. (``handlers = ...`` in the body is replaced by the metaclass,
+and ``self.handlers = ...`` narrows one connection's, not the class's: neither widens.)
+A name that is not resolved yet (an import cycle) makes the caller defer instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
+from typing import Final
 
 from mypy.nodes import (
     AssignmentStmt,
     CallExpr,
     ClassDef,
+    Context,
     Decorator,
     DelStmt,
     Expression,
     FuncDef,
-    MemberExpr,
-    MypyFile,
     NameExpr,
     OverloadedFuncDef,
     PlaceholderNode,
     RefExpr,
     Statement,
-    SymbolNode,
-    TypeAlias,
     TypeInfo,
     Var,
 )
-from mypy.plugin import ClassDefContext
-from mypy.types import Instance, get_proper_type
 
-from .. import errorcodes
+from .. import fullnames
 from .event_names import event_of, is_on_event, marking_decorator
-from .metadata import EndpointEvents
-from .nested_attachments import nested_attachments
 from .statements import inner_statements
+from .wire_names import wire_names
+
+#: The attribute whose assignment replaces a class's (or a connection's) handlers.
+HANDLERS: Final = fullnames.HANDLERS_ATTRIBUTE
+#: Class decorators known to leave a class's attributes alone.
+HARMLESS_CLASS_DECORATORS: Final = frozenset({"typing.final", "typing_extensions.final"})
+
+#: Reports two handlers for one event: (event, first function's name, second ``def``).
+ReportDuplicate = Callable[[str, str, Context], None]
 
 
 class Kind(enum.Enum):
@@ -55,105 +63,88 @@ class Kind(enum.Enum):
 
 @dataclasses.dataclass
 class Declared:
-    """One class's own events in declaration order, the ``def`` and fullname of each.
+    """One class's own events in declaration order, the ``def`` name and fullname of each.
 
-    ``attached``: events of functions attached after the class body; ``is_open``:
-    some handler's event, or existence, is not known statically.
+    ``attached``: events of functions attached after the class body, with the line
+    of each attachment; ``is_open``: some handler's event, or existence, is unknown.
+    ``aliases``: per event, the wire names of its aliased fields (``wire_names``);
+    ``unknown_fields``: events whose wire names can't be read.
     """
 
-    names: dict[str, FuncDef] = dataclasses.field(default_factory=dict)
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
     functions: dict[str, str] = dataclasses.field(default_factory=dict)
-    attached: set[str] = dataclasses.field(default_factory=set)
+    attached: dict[str, int] = dataclasses.field(default_factory=dict)
+    aliases: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    unknown_fields: set[str] = dataclasses.field(default_factory=set)
     is_open: bool = False
 
     def add(
         self,
-        ctx: ClassDefContext,
         event: str | None,
         func: FuncDef,
         fullname: str,
+        report: ReportDuplicate | None,
         *,
-        attached: bool = False,
+        attached_at: int | None = None,
     ) -> None:
         """Record ``func`` as the handler of ``event``; report a second one for one event."""
         if event is None:
             self.is_open = True
         elif event in self.names:
-            ctx.api.fail(
-                f'"{ctx.cls.name}" has two handlers for event "{event}": '
-                f'"{self.names[event].name}" and "{func.name}"',
-                func,
-                code=errorcodes.DUPLICATE_EVENT,
-            )
+            if report is not None:
+                report(event, self.names[event], func)
         elif event:
-            self.names[event] = func
+            self.names[event] = func.name
             self.functions[event] = fullname
-            if attached:
-                self.attached.add(event)
+            if attached_at is not None:
+                self.attached[event] = attached_at
+            aliases = wire_names(func, skip_self=attached_at is None)
+            if aliases is None:
+                self.unknown_fields.add(event)
+            elif aliases:
+                self.aliases[event] = aliases
 
 
-def declared_events(ctx: ClassDefContext) -> Declared | None:
-    """The class's own events; ``None`` if a name is not bound yet (the caller defers)."""
-    final = ctx.api.final_iteration
+def body_events(
+    info: TypeInfo, module: str, final: bool, report: ReportDuplicate | None = None
+) -> Declared | None:
+    """The handlers ``info``'s body declares, as the runtime collects them from its dict.
+
+    ``module``: the module being analysed (``info``'s own). ``None`` if a name is not
+    bound yet (the caller defers).
+    """
     declared = Declared()
     rebound: set[str] = set()
-    for stmt in ctx.cls.defs.body:
+    declared.is_open = _has_class_decorator(info.defn)
+    for stmt in info.defn.defs.body:
         if isinstance(stmt, Decorator):
             kinds = [decorator_kind(expr, final) for expr in stmt.original_decorators]
             if Kind.NOT_READY in kinds:
                 return None
             marking = marking_decorator(stmt)
-            if marking is not None:
-                fullname = f"{ctx.cls.info.fullname}.{stmt.func.name}"
-                declared.add(ctx, event_of(marking, stmt.func.name), stmt.func, fullname)
+            if marking is not None and stmt.original_decorators[0] is not marking:
+                declared.is_open = True  # a wrapper above on_event may hide the mark
+            elif marking is not None:
+                fullname = f"{info.fullname}.{stmt.func.name}"
+                declared.add(event_of(marking, stmt.func.name), stmt.func, fullname, report)
             elif Kind.UNKNOWN in kinds:
                 declared.is_open = True
         elif isinstance(stmt, AssignmentStmt):
-            rebound.update(lvalue.name for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr))
-            readiness = _statement_kind(stmt, final)
-            if readiness is Kind.NOT_READY:
+            names = [lvalue.name for lvalue in stmt.lvalues if isinstance(lvalue, NameExpr)]
+            rebound.update(names)
+            kind = _value_kind(stmt.rvalue, module, final)
+            if kind is Kind.NOT_READY:
                 return None
-            declared.is_open |= readiness is not Kind.OTHER
+            declared.is_open |= kind is not Kind.OTHER
         elif isinstance(stmt, DelStmt):
             declared.is_open = True
         elif not isinstance(stmt, (ClassDef, FuncDef)):
-            readiness = _statement_kind(stmt, final)
-            if readiness is Kind.NOT_READY:
+            kind = _statement_kind(stmt, module, final)
+            if kind is Kind.NOT_READY:
                 return None
-            declared.is_open |= readiness is not Kind.OTHER
-    handler_names = {func.name for func in declared.names.values()}
-    declared.is_open |= bool(handler_names & rebound)
-    if not _add_attached(ctx, declared):
-        return None
+            declared.is_open |= kind is not Kind.OTHER
+    declared.is_open |= bool(set(declared.names.values()) & rebound)
     return declared
-
-
-def mixin_events(info: TypeInfo, final: bool) -> EndpointEvents | None:
-    """The handlers a plain mixin class's body declares, as the runtime collects them.
-
-    Read from the class body, which exists only when its module was analysed in this
-    run; ``None`` if a decorator's name is not bound yet (the caller defers).
-    """
-    body = info.defn.defs.body
-    kinds = [_statement_kind(stmt, final) for stmt in body]
-    if Kind.NOT_READY in kinds:
-        return None
-    names: dict[str, str] = {}
-    is_open = False
-    if Kind.MARKS not in kinds:
-        # No on_event in sight: a plain class. (Its other decorators, variables
-        # included, are not looked at: the cache could not tell the same answer.)
-        return EndpointEvents([])
-    for stmt, kind in zip(body, kinds, strict=True):
-        marking = marking_decorator(stmt) if isinstance(stmt, Decorator) else None
-        if isinstance(stmt, Decorator) and marking is not None:
-            event = event_of(marking, stmt.func.name)
-            is_open |= event is None
-            if event and event not in names:
-                names[event] = f"{info.fullname}.{stmt.func.name}"
-        elif kind is not Kind.OTHER:
-            is_open = True
-    return EndpointEvents(list(names), is_open=is_open, functions=names)
 
 
 def decorator_kind(expr: Expression, final: bool) -> Kind:
@@ -171,93 +162,43 @@ def decorator_kind(expr: Expression, final: bool) -> Kind:
     return Kind.OTHER
 
 
-def _statement_kind(stmt: Statement, final: bool) -> Kind:
+def _has_class_decorator(defn: ClassDef) -> bool:
+    """Whether a class decorator (which may attach handlers) is applied to the class."""
+    return any(
+        not (isinstance(expr, RefExpr) and expr.fullname in HARMLESS_CLASS_DECORATORS)
+        for expr in defn.decorators
+    )
+
+
+def _statement_kind(stmt: Statement, module: str, final: bool) -> Kind:
     """For a statement other than a plain ``def``: whether it may declare a handler."""
     kinds: set[Kind] = set()
     if isinstance(stmt, Decorator):
         kinds.update(decorator_kind(expr, final) for expr in stmt.original_decorators)
     elif isinstance(stmt, OverloadedFuncDef):
         for item in stmt.items:
-            kinds.add(_statement_kind(item, final))
+            kinds.add(_statement_kind(item, module, final))
     elif isinstance(stmt, AssignmentStmt):
-        kinds.add(_value_kind(stmt.rvalue, final))
+        kinds.add(_value_kind(stmt.rvalue, module, final))
     else:
-        kinds.update(_statement_kind(inner, final) for inner in inner_statements(stmt))
+        kinds.update(_statement_kind(inner, module, final) for inner in inner_statements(stmt))
     for kind in (Kind.NOT_READY, Kind.MARKS, Kind.UNKNOWN):
         if kind in kinds:
             return kind
     return Kind.OTHER
 
 
-def _value_kind(rvalue: Expression, final: bool) -> Kind:
-    """Whether a class attribute's value may be a handler: ``on_event(f)``, a decorated def."""
+def _value_kind(rvalue: Expression, module: str, final: bool) -> Kind:
+    """Whether a class attribute's value may be a handler: ``on_event(f)``, a decorated def.
+
+    A function decorated in another module is unknown, whether or not its decorators
+    can be read in this run: the answer must not depend on mypy's cache.
+    """
     if isinstance(rvalue, CallExpr):
         callee = rvalue.callee.callee if isinstance(rvalue.callee, CallExpr) else rvalue.callee
         return Kind.MARKS if is_on_event(callee) else Kind.OTHER
     if isinstance(rvalue, RefExpr) and isinstance(rvalue.node, Decorator):
-        decorators = rvalue.node.original_decorators
-        if not decorators:  # loaded from the cache: its decorators are unknown
+        if not rvalue.node.fullname.startswith(f"{module}."):
             return Kind.UNKNOWN
-        return _statement_kind(rvalue.node, final)
+        return _statement_kind(rvalue.node, module, final)
     return Kind.OTHER
-
-
-def _add_attached(ctx: ClassDefContext, declared: Declared) -> bool:
-    """Add the functions attached with ``Chat.on_event`` in the class's module.
-
-    Top-level statements narrow the Literal; an attachment under a statement or in
-    a function (where ``Chat`` might be meant) widens it. ``False``: a receiver's
-    name is not bound yet (the caller defers).
-    """
-    module = ctx.api.modules[ctx.api.cur_mod_id]
-    final = ctx.api.final_iteration
-    for stmt in module.defs:
-        if isinstance(stmt, Decorator):
-            for expr in stmt.original_decorators:
-                kind = _receiver_kind(ctx, expr, final)
-                if kind is Kind.NOT_READY:
-                    return False
-                if kind is Kind.MARKS:
-                    fullname = f"{ctx.api.cur_mod_id}.{stmt.func.name}"
-                    event = event_of(expr, stmt.func.name)
-                    declared.add(ctx, event, stmt.func, fullname, attached=True)
-                elif kind is Kind.UNKNOWN:
-                    declared.is_open = True
-    if any(
-        _receiver_kind(ctx, expr, final=True) in (Kind.MARKS, Kind.UNKNOWN)
-        for expr in nested_attachments(module)
-    ):
-        declared.is_open = True
-    return True
-
-
-def _receiver_kind(ctx: ClassDefContext, expr: Expression, final: bool) -> Kind:
-    """For ``X.on_event`` or ``X.on_event(...)``: whether ``X`` is this class.
-
-    Plain ``on_event`` and other decorators attach nothing: ``OTHER``.
-    """
-    callee = expr.callee if isinstance(expr, CallExpr) else expr
-    if not (isinstance(callee, MemberExpr) and is_on_event(callee)):
-        return Kind.OTHER
-    receiver = callee.expr
-    if not isinstance(receiver, NameExpr):
-        return Kind.UNKNOWN
-    if receiver.name == ctx.cls.name:
-        return Kind.MARKS
-    symbol = ctx.api.modules[ctx.api.cur_mod_id].names.get(receiver.name)
-    node = symbol.node if symbol is not None else receiver.node
-    if node is None or isinstance(node, PlaceholderNode):
-        return Kind.UNKNOWN if final else Kind.NOT_READY
-    return _node_kind(node, ctx.cls.info)
-
-
-def _node_kind(node: SymbolNode, info: TypeInfo) -> Kind:
-    """Whether a receiver of ``.on_event`` is class ``info`` (also through an alias)."""
-    if isinstance(node, TypeAlias):
-        target = get_proper_type(node.target)
-        if isinstance(target, Instance):
-            node = target.type
-    if isinstance(node, TypeInfo):
-        return Kind.MARKS if node is info else Kind.OTHER
-    # ``socketsundso.on_event``: the decorator itself, attaching nothing.
-    return Kind.OTHER if isinstance(node, MypyFile) else Kind.UNKNOWN

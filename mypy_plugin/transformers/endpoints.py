@@ -13,26 +13,30 @@ from __future__ import annotations
 
 from typing import Final
 
-from mypy.nodes import TypeInfo
+from mypy.nodes import MDEF, Context, FuncDef, SymbolTableNode, TypeAlias, TypeInfo, Var
 from mypy.plugin import ClassDefContext
 from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
-from mypy.types import TypeType
+from mypy.types import Type, TypeAliasType, TypeType, UnionType, get_proper_type
 
-from .. import fullnames
-from .declarations import declared_events, mixin_events
+from .. import errorcodes, fullnames
+from .attachments import add_attached
+from .declarations import HANDLERS, Declared, body_events
 from .metadata import (
     EndpointEvents,
+    Facts,
     clear_events,
     event_type,
     read_events,
     write_events,
 )
+from .mixins import mixin_events
 from .server_events import check_server_events
 
 #: The attributes re-typed on each endpoint class.
-HANDLERS: Final = "handlers"
 EVENT_MESSAGE_MODEL: Final = "event_message_model"
+#: The alias of the class's event Literal, in its symbol table.
+EVENTS_ALIAS: Final = "__socketsundso_events__"
 
 
 def transform_endpoint(ctx: ClassDefContext) -> None:
@@ -46,7 +50,7 @@ def _type_handled_events(ctx: ClassDefContext) -> None:
     """Collect the class's events, store them, and re-type its attributes with them."""
     info = ctx.cls.info
     inherited = _inherited_events(ctx)
-    own = declared_events(ctx) if inherited is not None else None
+    own = _own_events(ctx) if inherited is not None else None
     if inherited is None or own is None:
         # Not ready (a base or a decorator not analysed yet): no subclass may read
         # what an earlier, incomplete pass stored.
@@ -59,46 +63,97 @@ def _type_handled_events(ctx: ClassDefContext) -> None:
     events.extend(body)
     # ``Chat.on_event`` updates the class's dict: an inherited event keeps its place.
     events.extend(event for event in own.names if event in own.attached and event not in events)
-    functions = dict(inherited.functions)
-    functions.update(own.functions)
-    result = EndpointEvents(events, is_open=inherited.is_open or own.is_open, functions=functions)
+    facts = Facts()
+    for event in inherited.names:
+        facts.take(inherited, event)
+    for event in own.names:
+        facts.take(own, event)
+    result = facts.events(events, is_open=inherited.is_open or own.is_open, attached=own.attached)
     write_events(info, result)
     _retype_attributes(ctx, result)
+
+
+def _own_events(ctx: ClassDefContext) -> Declared | None:
+    """The class body's handlers, then those its module attaches; ``None``: not ready."""
+    info = ctx.cls.info
+
+    def report(event: str, first: str, second: Context) -> None:
+        name = second.name if isinstance(second, FuncDef) else "?"
+        ctx.api.fail(
+            f'"{ctx.cls.name}" has two handlers for event "{event}": "{first}" and "{name}"',
+            second,
+            code=errorcodes.DUPLICATE_EVENT,
+        )
+
+    own = body_events(info, ctx.api.cur_mod_id, ctx.api.final_iteration, report)
+    if own is None or not add_attached(ctx, own, report):
+        return None
+    return own
 
 
 def _inherited_events(ctx: ClassDefContext) -> EndpointEvents | None:
     """The events of the bases, or ``None`` while a base is not analysed yet.
 
     As at runtime, endpoint bases give their ``handlers``, plain mixins the handlers
-    their bodies declare.
+    their bodies declare. A base's events attached in this module after this class's
+    line are not inherited (the runtime copies a base's handlers when a class is made).
     """
     names: dict[str, None] = {}
-    functions: dict[str, str] = {}
+    facts = Facts()
     is_open = False
+    final = ctx.api.final_iteration
+    module = ctx.api.cur_mod_id
     for base in reversed(ctx.cls.info.mro[1:]):
         if base.fullname in (fullnames.ENDPOINT, "builtins.object"):
             continue
         ctx.api.add_plugin_dependency(make_wildcard_trigger(base.fullname))
-        events = _base_events(base, ctx.api.final_iteration)
+        if any(b.fullname == fullnames.ENDPOINT for b in base.mro):
+            events = read_events(base)
+        else:
+            events = mixin_events(base, module, ctx.api.modules, final)
         if events is None:
-            if not ctx.api.final_iteration:
+            if not final:
                 return None
             is_open = True
             continue
-        names.update(dict.fromkeys(events.names))
-        functions.update(events.functions)
+        later = _attached_later(ctx, base, events)
+        for event in events.names:
+            if event not in later:
+                names[event] = None
+                facts.take(events, event)
         is_open = is_open or events.is_open
-    return EndpointEvents(list(names), is_open=is_open, functions=functions)
+    return facts.events(list(names), is_open=is_open)
 
 
-def _base_events(base: TypeInfo, final: bool) -> EndpointEvents | None:
-    """One base's events; ``None`` if not known yet."""
-    if any(b.fullname == fullnames.ENDPOINT for b in base.mro):
-        return read_events(base)
-    if base.defn.defs.body:  # analysed in this run: read its body
-        return mixin_events(base, final)
-    # From the cache: what the type-checking pass stored (nothing for no handlers).
-    return read_events(base) or EndpointEvents([])
+def _attached_later(ctx: ClassDefContext, base: TypeInfo, events: EndpointEvents) -> set[str]:
+    """Events attached to ``base`` after this class is made (so not inherited at runtime).
+
+    Only ``base``'s own module attaches (what other modules attach is not seen), so
+    only a class of that module made at its top level, before the attachment, misses
+    one; a class made in a function is made later, when the function runs.
+    """
+    local = "@" in ctx.cls.info.fullname  # mypy's name of a class made in a function
+    if base.module_name != ctx.api.cur_mod_id or local:
+        return set()
+    return {event for event, line in events.attached.items() if line > ctx.cls.line}
+
+
+def _events_alias(ctx: ClassDefContext, events: Type) -> Type:
+    """The class's event Literal as an alias stored on the class: ``events`` itself for ``str``.
+
+    mypy copies a type's arguments wherever it binds a method or an attribute, so each
+    ``Chat.handlers[...]`` would copy a union of every event (time and memory growing
+    with events x call sites); an alias is expanded only where needed. Stored in the
+    class's symbol table, it is cached with the class; mypy prints it expanded.
+    """
+    if not isinstance(get_proper_type(events), UnionType):
+        return events
+    info = ctx.cls.info
+    alias = TypeAlias(
+        events, f"{info.fullname}.{EVENTS_ALIAS}", info.module_name, ctx.cls.line, ctx.cls.column
+    )
+    info.names[EVENTS_ALIAS] = SymbolTableNode(MDEF, alias, plugin_generated=True)
+    return TypeAliasType(alias, [])
 
 
 def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
@@ -111,11 +166,14 @@ def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
     message = api.lookup_fully_qualified_or_none(fullnames.EVENT_MESSAGE)
     if message is None:
         return
-    key = event_type(events, api.named_type("builtins.str"))
+    key = _events_alias(ctx, event_type(events, api.named_type("builtins.str")))
     handlers_type = api.named_type_or_none(fullnames.EVENT_HANDLERS, [key])
     declared = ctx.cls.info.names.get(HANDLERS)
     if handlers_type is not None and (declared is None or declared.plugin_generated):
         add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
+    elif declared is not None and isinstance(declared.node, Var):
+        # ``handlers = {...}`` in the body: any mapping, as on assignment elsewhere.
+        declared.node.allow_incompatible_override = True
     message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [key]))
     add_attribute_to_class(
         api,

@@ -5,7 +5,8 @@ and any fields. For an endpoint whose events are known, the plugin narrows ``eve
 to their Literal (an unknown event is an ``arg-type`` error) and, for a string
 literal event, replaces ``**fields`` with that handler's parameters as keyword
 arguments (plus the optional request ``id``), so a missing, unknown or mistyped
-field is an error at the call.
+field is an error at the call. Fields go by their wire names (a parameter's alias)
+and take their wire types (``wire_types``): what the server accepts from JSON.
 """
 
 from __future__ import annotations
@@ -22,14 +23,25 @@ from mypy.nodes import (
     Decorator,
     StrExpr,
     SymbolTableNode,
+    TypeInfo,
 )
 from mypy.plugin import MethodSigContext
-from mypy.types import CallableType, FunctionLike, Instance, NoneType, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    LiteralType,
+    NoneType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 from . import dependencies
-from .endpoints import HANDLERS
+from .declarations import HANDLERS
 from .handlers import takes_endpoint
 from .metadata import EndpointEvents, event_type, read_events
+from .wire_types import wire_type
 
 #: Name of the request-id keyword ``send_event`` accepts beside the handler's fields.
 REQUEST_ID: Final = "id"
@@ -44,6 +56,16 @@ _AS_KEYWORD: Final = {
 
 #: Finds a symbol by fullname in the whole build (the plugin's ``lookup_fully_qualified``).
 Lookup = Callable[[str], SymbolTableNode | None]
+#: A handler's fields as ``send_event`` keywords: their kinds, wire names and types.
+Fields = tuple[list[ArgKind], list[str | None], list[Type]]
+
+# Built once and reused by every call site (memory and time flat in call sites); an
+# entry holds what it was built from, and is rebuilt when that object changes (a new
+# run, a daemon update). Never shared between processes.
+#: Per endpoint: its parsed events, and their Literal.
+_LITERALS: dict[str, tuple[EndpointEvents, Type]] = {}
+#: Per handler function: its signature, its aliases, and its fields.
+_FIELDS: dict[str, tuple[CallableType, dict[str, str], Fields | None]] = {}
 
 
 def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
@@ -60,25 +82,49 @@ def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
     events = read_events(endpoint.type)
     if events is None or events.is_open or not events.names:
         return signature
-    literal = event_type(events, ctx.api.named_generic_type("builtins.str", []))
-    narrowed = signature.copy_modified(arg_types=[literal, *signature.arg_types[1:]])
-    handler = _handler_signature(ctx, events, lookup)
-    if handler is None:
+    event = _literal_event(ctx)
+    str_type = ctx.api.named_generic_type("builtins.str", [])
+    if event is not None and event in events.functions:
+        # A known event: its own Literal, not the endpoint's whole union.
+        event_type: Type = LiteralType(event, fallback=str_type)
+    else:
+        event_type = _endpoint_literal(endpoint.type, events, str_type)
+    narrowed = signature.copy_modified(arg_types=[event_type, *signature.arg_types[1:]])
+    if event is None or event in events.unknown_fields:
         return narrowed
-    return _with_fields(ctx, narrowed, handler)
+    fields = _fields(ctx, events, event, lookup)
+    if fields is None:
+        return narrowed
+    kinds, names, types = fields
+    return narrowed.copy_modified(
+        arg_types=[event_type, *types],
+        arg_kinds=[signature.arg_kinds[0], *kinds],
+        arg_names=[signature.arg_names[0], *names],
+    )
 
 
-def _handler_signature(
-    ctx: MethodSigContext, events: EndpointEvents, lookup: Lookup
-) -> CallableType | None:
-    """The handler's fields as a callable (``self`` dropped), for a literal event argument.
+def _literal_event(ctx: MethodSigContext) -> str | None:
+    """The event argument, if a string literal."""
+    if ctx.args and len(ctx.args[0]) == 1 and isinstance(ctx.args[0][0], StrExpr):
+        return ctx.args[0][0].value
+    return None
 
-    Reads only what mypy's cache keeps of a function (its signature and flags): the
-    handler's module may come from the cache, or from another worker.
-    """
-    if not ctx.args or len(ctx.args[0]) != 1 or not isinstance(ctx.args[0][0], StrExpr):
-        return None
-    function = events.functions.get(ctx.args[0][0].value)
+
+def _endpoint_literal(info: TypeInfo, events: EndpointEvents, str_type: Instance) -> Type:
+    """The Literal of the endpoint's events, built once per endpoint (not per call)."""
+    memo = _LITERALS.get(info.fullname)
+    if memo is not None and memo[0] is events:
+        return memo[1]
+    literal = event_type(events, str_type)
+    _LITERALS[info.fullname] = (events, literal)
+    return literal
+
+
+def _fields(
+    ctx: MethodSigContext, events: EndpointEvents, event: str, lookup: Lookup
+) -> Fields | None:
+    """The handler's fields by keyword, as they travel (built once per handler)."""
+    function = events.functions.get(event)
     if not function:
         return None
     dependencies.depend_on(ctx.api, function)
@@ -89,30 +135,41 @@ def _handler_signature(
     declared = func.type
     if not isinstance(declared, CallableType):
         return None
-    skipped = 1 if takes_endpoint(func) else 0
-    if len(declared.arg_types) < skipped:
+    aliases = events.aliases.get(event, {})
+    memo = _FIELDS.get(function)
+    if memo is not None and memo[0] is declared and memo[1] == aliases:
+        return memo[2]
+    fields = _wire_fields(ctx, declared, skip_self=takes_endpoint(func), aliases=aliases)
+    _FIELDS[function] = (declared, aliases, fields)
+    return fields
+
+
+def _wire_fields(
+    ctx: MethodSigContext, handler: CallableType, *, skip_self: bool, aliases: dict[str, str]
+) -> Fields | None:
+    """The handler's parameters as ``send_event`` keywords: wire names and wire types.
+
+    ``None`` for ``*args``, ``**kwargs`` or positional-only parameters (reported on
+    the handler): ``send_event`` keeps its ``**fields`` then.
+    """
+    skipped = 1 if skip_self else 0
+    if len(handler.arg_types) < skipped:
         return None
-    return declared.copy_modified(
-        arg_types=declared.arg_types[skipped:],
-        arg_kinds=declared.arg_kinds[skipped:],
-        arg_names=declared.arg_names[skipped:],
-    )
-
-
-def _with_fields(
-    ctx: MethodSigContext, signature: CallableType, handler: CallableType
-) -> CallableType:
-    """``signature`` with ``**fields`` replaced by the handler's parameters, by keyword."""
     kinds: list[ArgKind] = []
     names: list[str | None] = []
-    for kind, name in zip(handler.arg_kinds, handler.arg_names, strict=True):
+    types: list[Type] = []
+    for kind, name, typ in zip(
+        handler.arg_kinds[skipped:],
+        handler.arg_names[skipped:],
+        handler.arg_types[skipped:],
+        strict=True,
+    ):
         keyword = _AS_KEYWORD.get(kind)
         if keyword is None or name is None:
-            # *args, **kwargs, positional-only: reported on the handler; keep **fields.
-            return signature
+            return None
         kinds.append(keyword)
-        names.append(name)
-    types = list(handler.arg_types)
+        names.append(aliases.get(name, name))
+        types.append(wire_type(typ, ctx.api))
     if REQUEST_ID not in names:
         request_id = UnionType.make_union(
             [
@@ -124,8 +181,4 @@ def _with_fields(
         kinds.append(ARG_NAMED_OPT)
         names.append(REQUEST_ID)
         types.append(request_id)
-    return signature.copy_modified(
-        arg_types=[signature.arg_types[0], *types],
-        arg_kinds=[signature.arg_kinds[0], *kinds],
-        arg_names=[signature.arg_names[0], *names],
-    )
+    return kinds, names, types

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import subprocess
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 from mypy import api
+
+from mypy_plugin.guard import DEBUG_VARIABLE
+
+#: Seconds one dmypy command may take (a cold start imports pydantic and Starlette).
+DMYPY_TIMEOUT = 180
 
 BASE = """
 from socketsundso import WebSocketHandlingEndpoint, on_event
@@ -72,20 +82,23 @@ def handlers_note(*events: str) -> str:
 
 @dataclasses.dataclass
 class Project:
-    """``base.py``, ``chat.py`` and ``use.py`` in ``root``, with a mypy config and a cache dir."""
+    """Modules in ``root`` (by default ``base.py``, ``chat.py`` and ``use.py``), with a
+    mypy config and a cache dir."""
 
     root: Path
+    modules: dict[str, str] = dataclasses.field(
+        default_factory=lambda: {"base.py": BASE, "chat.py": CHAT, "use.py": USE}
+    )
 
     def __post_init__(self) -> None:
         self.write("mypy.ini", CONFIG)
-        self.write("base.py", BASE)
-        self.write("chat.py", CHAT)
-        self.write("use.py", USE)
+        for name, text in self.modules.items():
+            self.write(name, text)
 
     @property
     def files(self) -> list[str]:
         """The project's modules, as paths for mypy's command line."""
-        return [str(self.root / name) for name in ("base.py", "chat.py", "use.py")]
+        return [str(self.root / name) for name in self.modules]
 
     @property
     def options(self) -> list[str]:
@@ -138,3 +151,30 @@ def expected(*events: str, jion_error: bool = True, say_field: str | None = "str
             f'incompatible type "int"; expected "{say_field}"  [arg-type]'
         )
     return lines
+
+
+@contextlib.contextmanager
+def dmypy_for(project: Project) -> Iterator[list[str]]:
+    """The ``dmypy`` command prefix for ``project``; the daemon is stopped after."""
+    dmypy = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(project.root / "dmypy.json")]
+    try:
+        yield dmypy
+    finally:
+        subprocess.run([*dmypy, "kill"], capture_output=True, timeout=DMYPY_TIMEOUT, check=False)
+
+
+def dmypy_run(project: Project, dmypy: list[str], *extra: str) -> list[str]:
+    """``dmypy run`` on the project (and ``extra`` modules); output lines, paths relative."""
+    env = {**os.environ, DEBUG_VARIABLE: "1"}
+    completed = subprocess.run(
+        [*dmypy, "run", "--", *project.options, *project.files, *extra],
+        capture_output=True,
+        text=True,
+        cwd=project.root,
+        env=env,
+        timeout=DMYPY_TIMEOUT,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    lines = completed.stdout.replace(f"{project.root}/", "").splitlines()
+    return [line for line in lines if not line.startswith("Daemon")]

@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mypy_plugin.guard import DEBUG_VARIABLE
-
-from .support import CHAT, CHAT_WITH_MIXIN, MIXINS, Project, expected
-
-#: Seconds one dmypy command may take (a cold start imports pydantic and Starlette).
-TIMEOUT = 180
+from .support import CHAT, CHAT_WITH_MIXIN, MIXINS, Project, dmypy_for, expected
+from .support import dmypy_run as run
 
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[tuple[Project, list[str]]]:
     """A project and the ``dmypy`` command prefix for it; the daemon is stopped after."""
     project = Project(tmp_path)
-    dmypy = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(tmp_path / "dmypy.json")]
-    yield project, dmypy
-    subprocess.run([*dmypy, "kill"], capture_output=True, timeout=TIMEOUT, check=False)
-
-
-def run(project: Project, dmypy: list[str], *extra: str) -> list[str]:
-    """``dmypy run`` on the project (and ``extra`` modules); output lines, paths relative."""
-    env = {**os.environ, DEBUG_VARIABLE: "1"}
-    completed = subprocess.run(
-        [*dmypy, "run", "--", *project.options, *project.files, *extra],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-        env=env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert "Traceback" not in completed.stderr, completed.stderr
-    lines = completed.stdout.replace(f"{project.root}/", "").splitlines()
-    return [line for line in lines if not line.startswith("Daemon")]
+    with dmypy_for(project) as dmypy:
+        yield project, dmypy
 
 
 def test_the_daemon_follows_edits(daemon: tuple[Project, list[str]]) -> None:
@@ -86,11 +61,11 @@ def test_the_daemon_follows_a_handler_parameter_change(
     project, dmypy = daemon
     project.write("session.py", SESSION)
     assert run(project, dmypy, "session.py") == expected("join", "say")
-    project.write("chat.py", CHAT.replace("text: str", "text: bytes"))
+    project.write("chat.py", CHAT.replace("text: str", "text: float"))
     assert run(project, dmypy, "session.py") == [
-        *expected("join", "say", say_field="bytes"),
+        *expected("join", "say", say_field=None),
         'session.py:6: error: Argument "text" to "send_event" of "EventSession" has '
-        'incompatible type "str"; expected "bytes"  [arg-type]',
+        'incompatible type "str"; expected "float"  [arg-type]',
     ]
 
 
