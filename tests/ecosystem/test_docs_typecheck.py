@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 from mypy import api
 
+from tests.examples.test_readme_samples import PAGES as README_CHAIN
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Seconds basedpyright may take (a cold run imports its typeshed).
 TIMEOUT = 300
@@ -53,32 +55,50 @@ allow_redefinition = true
 
 @dataclasses.dataclass(frozen=True)
 class Page:
-    """One Markdown file's Python blocks as a module, each block at its own lines."""
+    """Markdown files' Python blocks as one module, each block at its own lines.
 
-    path: Path
+    Usually one file; README.md and the pages that continue its samples (a chain, as
+    ``tests/examples/test_readme_samples.py`` runs them) form one module together, their
+    files one after the other.
+    """
+
+    paths: tuple[Path, ...]
+    #: The module's line (0-based) where each of ``paths`` starts.
+    starts: tuple[int, ...]
     source: str
-    #: Lines (1-based, the page's) marked to show an error, with the marked text.
+    #: Lines (1-based, the module's) marked to show an error, with the marked text.
     expected: dict[int, str]
 
     @property
     def name(self) -> str:
-        """The page's path from the repository root."""
-        return self.path.relative_to(ROOT).as_posix()
+        """The first file's path from the repository root (a chain adds "and what follows")."""
+        first = self.paths[0].relative_to(ROOT).as_posix()
+        return first if len(self.paths) == 1 else f"{first} and the pages continuing it"
 
     @property
     def module(self) -> str:
         """A module name for the page (``docs/tutorial.md``: ``docs_tutorial``)."""
-        return re.sub(r"\W", "_", self.name.removesuffix(".md"))
+        return re.sub(r"\W", "_", self.paths[0].relative_to(ROOT).as_posix().removesuffix(".md"))
 
     @property
     def needs_plugin(self) -> bool:
         """Whether the page shows what only the plugin says (errors, ``reveal_type``)."""
         return bool(self.expected) or "reveal_type(" in self.source
 
+    def where(self, line: int) -> str:
+        """``file:line`` of the module's (1-based) ``line``."""
+        index = max(i for i, start in enumerate(self.starts) if start < line)
+        return f"{self.paths[index].relative_to(ROOT).as_posix()}:{line - self.starts[index]}"
 
-def read_page(path: Path) -> Page | None:
-    """The page's checked blocks as one module; ``None`` if it has no Python block."""
-    text = path.read_text(encoding="utf-8")
+
+def read_page(*paths: Path) -> Page | None:
+    """The files' checked blocks as one module; ``None`` if they have no Python block."""
+    texts = [path.read_text(encoding="utf-8") for path in paths]
+    starts = []
+    text = ""
+    for part in texts:
+        starts.append(text.count("\n"))
+        text += part if part.endswith("\n") else part + "\n"
     lines = [""] * (text.count("\n") + 1)
     expected: dict[int, str] = {}
     defined: set[str] = set()
@@ -110,21 +130,20 @@ def read_page(path: Path) -> Page | None:
                 pending = None
     if not found:
         return None
-    return Page(path, "\n".join(lines) + "\n", expected)
+    return Page(tuple(paths), tuple(starts), "\n".join(lines) + "\n", expected)
 
 
 def pages() -> list[Page]:
-    """README.md and every page under docs/ with Python blocks."""
-    paths = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-    return [page for page in map(read_page, paths) if page is not None]
+    """The README chain as one page, then every other page under docs/ with Python blocks."""
+    chain = [path.resolve() for path in README_CHAIN]
+    others = [path for path in sorted((ROOT / "docs").rglob("*.md")) if path.resolve() not in chain]
+    found = [read_page(*chain), *map(read_page, others)]
+    return [page for page in found if page is not None]
 
 
 PAGES = pages()
 #: Pages known to fail, each with why. Strict: a page that passes must leave this list.
-KNOWN_FAILURES = {
-    "docs/reliability.md": "a fragment without its imports (being rewritten by the "
-    "runtime hardening work: add its imports, or mark it not type-checked)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _params(pages: list[Page]) -> list[object]:
@@ -173,7 +192,7 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[int,
 def _mismatches(page: Page, found: dict[int, list[str]]) -> list[str]:
     """What differs between the page's markers and the errors a checker reported."""
     problems = [
-        f"{page.name}:{line}: {message}"
+        f"{page.where(line)}: {message}"
         for line, messages in sorted(found.items())
         if line not in page.expected
         for message in messages
@@ -183,7 +202,7 @@ def _mismatches(page: Page, found: dict[int, list[str]]) -> list[str]:
         fragment = text.replace("...", "").strip()
         if not any(_matches(message, text) for message in messages):
             problems.append(
-                f"{page.name}:{line}: marked '# error: {fragment}', "
+                f"{page.where(line)}: marked '# error: {fragment}', "
                 f"reported {messages or 'nothing'}"
             )
     return problems
