@@ -2,7 +2,7 @@
 // do not edit. Regenerate it when the endpoint changes; `--check FILE` tells.
 
 /** The fingerprint of the protocol this client was generated from. */
-export declare const PROTOCOL = "sha256:7953805fdd95b1a464a44b5dff75c8ecea02d0184d5de539987e0e0c23b0219f";
+export declare const PROTOCOL = "sha256:44c8fa6002ac8f2dc69a95f84344a5898749804d4956eeb57abd6b8ce4b1cc1e";
 
 export interface Joined {
   type: string;
@@ -193,6 +193,10 @@ export interface ErrorReport {
 export interface StreamPosition {
     readonly epoch: string;
     readonly offset: number;
+}
+/** The `$position` a broadcast to a group with history carries. */
+export interface PositionMark extends StreamPosition {
+    readonly group: string;
 }
 /** What a generated module declares about its endpoint, as types. */
 export interface ProtocolShape {

@@ -155,18 +155,20 @@ def _event_parts(
         operation: dict[str, Any] = {"action": "send", "channel": channel_ref}
         _describe(operation, doc)
         operation["messages"] = [{"$ref": _pointer("channels", key, "messages", event_key)}]
-        parts[event_key] = (_event_message(model, values, doc, schemas), operation)
+        positioned = getattr(endpoint.groups, "history", None) is not None
+        message = _event_message(values, doc, schemas.event(model, positioned=positioned))
+        parts[event_key] = (message, operation)
     return parts
 
 
 def _event_message(
-    model: type[BaseModel], values: tuple[str, ...], doc: str | None, schemas: SchemaSet
+    values: tuple[str, ...], doc: str | None, payload: dict[str, Any]
 ) -> dict[str, Any]:
     """The message of a server event: named by its ``type`` value(s), described by ``doc``."""
     message: dict[str, Any] = {"name": "|".join(values), "title": f"{' | '.join(values)} event"}
     if doc:
         message["description"] = doc
-    message["payload"] = schemas.event(model)
+    message["payload"] = payload
     return message
 
 

@@ -88,6 +88,34 @@ class ReplyId(BaseModel):
     )
 
 
+class PositionMark(BaseModel):
+    """Where a broadcast stands in its group's history (``docs/groups.md``).
+
+    Sent as ``$position`` with every broadcast to a group whose hub keeps a history; a
+    client keeps the last one per group and passes ``epoch`` and ``offset`` back when
+    it re-joins, to get what it missed.
+    """
+
+    model_config = ConfigDict(title="PositionMark")
+
+    group: str = Field(description="The group the message was broadcast to.")
+    epoch: str = Field(description="The history this offset counts in; a new one after a loss.")
+    offset: int = Field(ge=1, description="The message's number in its group, from 1.")
+
+
+class Positioned(BaseModel):
+    """The part a broadcast to a group with history adds to an event: its position."""
+
+    model_config = ConfigDict(title="Positioned", populate_by_name=True)
+
+    position: PositionMark | SkipJsonSchema[None] = Field(
+        default=None,
+        alias="$position",
+        description="Its position in the group's history (not sent with `emit`).",
+        json_schema_extra=_no_default,
+    )
+
+
 def _ref(name: str) -> JsonSchemaValue:
     return {"$ref": SCHEMAS_POINTER + name}
 
@@ -118,7 +146,11 @@ class SchemaSet:
         self.schemas: dict[str, JsonSchemaValue] = dict(defs.get("$defs", {}))
         self._refs: Mapping[tuple[type[Any], JsonMode], JsonSchemaValue] = refs
         _, own = models_json_schema(
-            [(ErrorReply, "serialization"), (ReplyId, "serialization")],
+            [
+                (ErrorReply, "serialization"),
+                (ReplyId, "serialization"),
+                (Positioned, "serialization"),
+            ],
             ref_template=SCHEMAS_POINTER + OWN_PREFIX + "{model}",
             schema_generator=schema_generator,
         )
@@ -141,9 +173,14 @@ class SchemaSet:
             properties["id"].setdefault("description", _MESSAGE_ID_DESCRIPTION)
         return ref
 
-    def event(self, model: type[BaseModel]) -> JsonSchemaValue:
-        """The payload of a server event: its model's schema as it is serialized."""
-        return self.ref(model, "serialization")
+    def event(self, model: type[BaseModel], *, positioned: bool = False) -> JsonSchemaValue:
+        """The payload of a server event: its model's schema as it is serialized.
+
+        ``positioned``: the endpoint's hub keeps a history, so a broadcast of the event
+        carries ``$position`` too (``allOf`` the model and ``Positioned``).
+        """
+        ref = self.ref(model, "serialization")
+        return {"allOf": [ref, _ref(OWN_PREFIX + "Positioned")]} if positioned else ref
 
     def reply(self, response_model: type[BaseModel]) -> JsonSchemaValue:
         """The payload of a handler's reply: its response model's schema plus ``id``.

@@ -33,6 +33,7 @@ RUNTIME_NAMES = (
     "ErrorReport",
     "Messages",
     "PROTOCOL",
+    "PositionMark",
     "Protocol",
     "ProtocolShape",
     "Replies",
@@ -82,8 +83,10 @@ def _types(protocol: Protocol) -> str:
         if entry.reply is not None:
             replies.append(f"  {key}: {writer.expression(entry.reply)};\n")
     events = []
+    # Broadcasts to a group whose hub keeps a history say where they stand in it.
+    mark = ' & { readonly "$position"?: PositionMark }' if protocol.history else ""
     for event in protocol.server_events:
-        model = writer.expression(event.schema)
+        model = writer.expression(event.schema) + mark
         for value in event.types:
             narrowed = model if len(event.types) == 1 else f'{model} & {{ type: "{value}" }}'
             events.append(f"{doc_comment(event.doc, '  ')}  {property_key(value)}: {narrowed};\n")

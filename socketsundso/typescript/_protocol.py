@@ -69,6 +69,8 @@ class Protocol:
     events: tuple[EventEntry, ...]
     server_events: tuple[ServerEventEntry, ...]
     schemas: dict[str, Any]
+    #: Whether the endpoint's hub keeps a history: its broadcasts carry ``$position``.
+    history: bool
 
     @property
     def fingerprint(self) -> str:
@@ -77,6 +79,7 @@ class Protocol:
             "events": [vars(entry) for entry in self.events],
             "server_events": [vars(entry) for entry in self.server_events],
             "schemas": self.schemas,
+            "history": self.history,
         }
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
@@ -123,4 +126,5 @@ def protocol_of(endpoint: type[WebSocketHandlingEndpoint]) -> Protocol:
         events=events,
         server_events=server_events,
         schemas=schemas.schemas,
+        history=getattr(endpoint.groups, "history", None) is not None,
     )

@@ -91,6 +91,10 @@ export interface StreamPosition {
     readonly epoch: string;
     readonly offset: number;
 }
+/** The `$position` a broadcast to a group with history carries. */
+export interface PositionMark extends StreamPosition {
+    readonly group: string;
+}
 /** What a generated module declares about its endpoint, as types. */
 export interface ProtocolShape {
     /** The fields of each event's message, by event name. */
