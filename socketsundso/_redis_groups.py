@@ -534,6 +534,7 @@ class _Reader:
     """One connection that runs scripts, one at a time: the reads of joins with history."""
 
     def __init__(self, connection: _Connection) -> None:
+        from redis.exceptions import ConnectionError as LostConnection
         from redis.exceptions import NoScriptError, ResponseError
 
         self.connection = connection
@@ -542,6 +543,8 @@ class _Reader:
         #: What redis-py raises for an error reply, and for NOSCRIPT.
         self.response_error = ResponseError
         self.no_script = NoScriptError
+        #: What a connection that died raises: worth one more try on a new connection.
+        self.lost: tuple[type[BaseException], ...] = (LostConnection, OSError)
 
     async def script(self, script: str, *args: Any) -> Any:
         """``script``'s reply: EVALSHA, or EVAL when Redis doesn't have it yet (which
@@ -553,20 +556,29 @@ class _Reader:
             return await self._command("EVAL", script, 2, *args)
 
     async def _command(self, *args: Any) -> Any:
+        """Send one command and read its reply. A connection made earlier may have died
+        since (Redis restarted): if it fails, the command is tried once on a new one."""
         async with self.lock:
             if self.closed:
                 raise ConnectionError("the hub's connections were closed")
             connection = self.connection
-            try:
-                if not connection.is_connected:
-                    await connection.connect()
-                await connection.send_command(*args, check_health=False)
-                return await connection.read_response()
-            except self.response_error:
-                raise  # an error reply: the connection is fine
-            except BaseException:
-                await _disconnect(connection)  # a command cut short leaves a reply unread
-                raise
+            retry = connection.is_connected
+            while True:
+                try:
+                    if not connection.is_connected:
+                        await connection.connect()
+                    await connection.send_command(*args, check_health=False)
+                    return await connection.read_response()
+                except self.response_error:
+                    raise  # an error reply: the connection is fine
+                except self.lost:
+                    await _disconnect(connection)
+                    if not retry:
+                        raise
+                    retry = False
+                except BaseException:
+                    await _disconnect(connection)  # a command cut short leaves a reply unread
+                    raise
 
     async def close(self) -> None:
         """Close the connection, for good."""
