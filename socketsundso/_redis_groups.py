@@ -118,6 +118,15 @@ class RedisGroups(Groups):
     function, called in the event loop) hears of each change; the ``socketsundso``
     logger warns once when Redis is lost and says once when it is back.
 
+    With ``history=History(size, ttl)``, a broadcast is one EVALSHA of a script that
+    gives the message the group's next position, keeps it in a stream of the group
+    (``size`` messages, expiring ``ttl`` after the last) and PUBLISHes it; every
+    member, on this worker too, gets it from Redis, with its position. So a Redis that
+    hangs delays every member of a group with history (and the breaker then refuses its
+    broadcasts), where plain groups keep delivering locally. ``join(group, member,
+    since=position)`` replays what the member missed; see ``socketsundso._history``
+    and ``socketsundso._redis_history``.
+
     The connections open on the first join or broadcast, in the running event loop, and
     close when that loop shuts down (its tasks are cancelled), with nothing to wire up.
     To close them earlier, ``await hub.aclose()``, e.g. at the end of a lifespan; the
