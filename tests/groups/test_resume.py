@@ -56,9 +56,11 @@ async def test_a_member_resumes_on_another_worker(
 
 
 async def _position_then_missed(url: str, count: int) -> dict[str, object]:
-    """Enter the room, hear one message, leave; ``count`` more are said meanwhile.
-    The position of the message heard."""
-    async with connect(url) as speaker:
+    """Enter the room, hear one message, leave; ``count`` more are said meanwhile (a
+    watcher hears them all: they were stored). The position of the message heard."""
+    async with connect(url) as speaker, connect(url) as watcher:
+        await enter(watcher, "room")
+        assert (await receive(watcher))["type"] == "enter"
         async with connect(url) as member:
             await enter(member, "room")
             assert (await receive(member))["type"] == "enter"
@@ -66,9 +68,7 @@ async def _position_then_missed(url: str, count: int) -> dict[str, object]:
             position: dict[str, object] = (await receive(member))["$position"]
         for n in range(1, count + 1):
             await speaker.send(json.dumps({"type": "say", "room": "room", "n": n}))
-        # Said in order on one connection: once this one is back, all were broadcast.
-        await speaker.send(json.dumps({"type": "health"}))
-        assert (await receive(speaker))["type"] == "health"
+        await asyncio.wait_for(Heard().read(watcher, until=count), 10)
     return position
 
 
