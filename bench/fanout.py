@@ -14,6 +14,12 @@ processes (``bench/fanout_clients.py``, a lean ``asyncio`` reader). The message 
 - ``redis``: socketsundso with ``RedisGroups(url)``, two workers sharing a
   ``redis-server`` started for the run, members split between them, broadcasts made on
   the first. Skipped, saying why, when ``RedisGroups`` can't be imported;
+- ``memory-history`` and ``redis-history``: the same with ``History()`` on the hub: every
+  member gets the message with its position, and over Redis each broadcast is one EVALSHA
+  of the script that stores and publishes it. Ratios against ``memory`` and ``redis``
+  (the issue's goal: CPU per delivery at most 1.3x without history), and the Redis
+  commands per broadcast (``INFO commandstats``: the hub's own command, EVALSHA or
+  PUBLISH, per broadcast: goal exactly 1);
 - ``floor``: the naive loop with the message serialized once (``await
   ws.send_text(text)`` per member): the least a broadcast costs on uvicorn, in one task
   and without a queue. A reference for what socketsundso's outgoing path adds, not a goal.
@@ -51,6 +57,7 @@ import os
 import platform
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -71,9 +78,18 @@ from tests.servers import free_port
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
-SYSTEMS = ("memory", "redis", "naive", "floor")
+SYSTEMS = ("memory", "memory-history", "redis", "redis-history", "naive", "floor")
 #: The system of bench/fanout_systems.py each one serves.
-SERVED = {"memory": "socketsundso", "redis": "socketsundso", "naive": "naive", "floor": "floor"}
+SERVED = {
+    "memory": "socketsundso",
+    "memory-history": "socketsundso",
+    "redis": "socketsundso",
+    "redis-history": "socketsundso",
+    "naive": "naive",
+    "floor": "floor",
+}
+#: The command a RedisGroups hub sends per broadcast, without and with history.
+HUB_COMMAND = {"redis": "publish", "redis-history": "evalsha"}
 #: Members per client process (at most): the clients share the two cores with the server.
 MEMBERS_PER_CLIENT = 2500
 #: Connections besides the members a server holds (listening socket, HTTP, pipes...).
@@ -138,6 +154,8 @@ class Measured:
     missed: int = 0
     #: Each worker's ``Fans.outgoing_counters`` at the end (socketsundso only).
     counters: list[dict[str, int]] = field(default_factory=list)
+    #: The hub's command (PUBLISH, EVALSHA) Redis ran per broadcast of the burst.
+    redis_commands_per_broadcast: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -198,12 +216,16 @@ class Run:
         self.system = system
         self.members = members
         self.redis_pid: int | None = None
-        workers = 2 if system == "redis" else 1
+        workers = 2 if system in HUB_COMMAND else 1
         env: dict[str, str] = {}
         extra: list[str] = []
-        if system == "redis":
+        self.redis_port = 0
+        if system in HUB_COMMAND:
             url, self.redis_pid = stack.enter_context(redis_server())
+            self.redis_port = int(url.rsplit(":", 1)[1].split("/")[0])
             extra = ["--redis", url]
+        if system.endswith("-history"):
+            extra.append("--history")
         self.ports = [free_port() for _ in range(workers)]
         for index, port in enumerate(self.ports):
             if args.profile:
@@ -290,6 +312,22 @@ class Run:
             phase.seconds += max(last) - sent[0]
         return count * self.connected - sum(a["received"] for a in answers)
 
+    def hub_command_calls(self) -> int:
+        """How many times Redis ran the hub's per-broadcast command so far (0 without one)."""
+        command = HUB_COMMAND.get(self.system)
+        if command is None:
+            return 0
+        with socket.create_connection(("127.0.0.1", self.redis_port)) as sock:
+            sock.sendall(b"INFO commandstats\r\n")
+            reply = sock.recv(65536)
+            length = int(reply[1 : reply.index(b"\r\n")])  # a bulk string: $LENGTH\r\n...
+            while len(reply) < length + len(str(length)) + 5:
+                reply += sock.recv(65536)
+        for line in reply.decode().splitlines():
+            if line.startswith(f"cmdstat_{command}:"):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
     def quit(self) -> None:
         for client in self.clients:
             assert client.stdin is not None
@@ -310,8 +348,13 @@ def measure(system: str, members: int, args: argparse.Namespace) -> Measured:
             figures.missed += run.broadcast(1, figures.alone)
         figures.alone.spent = run.sample() - before
         before = run.sample()
+        calls = run.hub_command_calls()
         figures.missed += run.broadcast(args.broadcasts, figures.burst)
         figures.burst.spent = run.sample() - before
+        if system in HUB_COMMAND:
+            figures.redis_commands_per_broadcast = (
+                run.hub_command_calls() - calls
+            ) / args.broadcasts
         figures.counters = run.counters
         run.quit()
     return figures
@@ -398,6 +441,23 @@ def report(results: dict[int, dict[str, Measured]], args: argparse.Namespace) ->
             for bar, why in (("naive", "goal <= 0.50x"), ("floor", "the bare loop's cost")):
                 if name in systems and bar in systems:
                     print("  " + _ratios(systems[name], systems[bar], f"{name} / {bar}", why))
+            with_history = f"{name}-history"
+            if name in systems and with_history in systems:
+                print(
+                    "  "
+                    + _ratios(
+                        systems[with_history],
+                        systems[name],
+                        f"{with_history} / {name}",
+                        "goal <= 1.30x",
+                    )
+                )
+        for name, m in systems.items():
+            if m.redis_commands_per_broadcast is not None:
+                print(
+                    f"  {name}: Redis commands per broadcast: {m.redis_commands_per_broadcast:.2f} "
+                    f"{HUB_COMMAND[name].upper()} (goal: exactly 1)"
+                )
 
 
 def _notes(m: Measured) -> list[str]:
@@ -450,10 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     systems = [s for s in SYSTEMS if s in (args.only or SYSTEMS)]
     skipped = None
-    if "redis" in systems and (why := redis_unavailable()):
+    if any(s in HUB_COMMAND for s in systems) and (why := redis_unavailable()):
         skipped = f"redis: skipped: {why}"
         print(skipped, file=sys.stderr)
-        systems.remove("redis")
+        systems = [s for s in systems if s not in HUB_COMMAND]
     if not systems:
         print("nothing to measure", file=sys.stderr)
         return 1

@@ -9,7 +9,8 @@ cyclic garbage collector's collections and seconds so far (by ``gc.callbacks``).
 
 - ``socketsundso``: ``Fans``, a ``WebSocketHandlingEndpoint`` whose members ``join`` on
   connect; ``await Fans.broadcast(GROUP, quote)`` serializes once and queues per member.
-  With ``--redis URL`` its hub is ``RedisGroups(URL)`` (run two processes for two workers).
+  With ``--redis URL`` its hub is ``RedisGroups(URL)`` (run two processes for two workers);
+  with ``--history``, the hub keeps history (``History()``: each member gets the position).
 - ``naive``: a plain Starlette ``WebSocketEndpoint`` keeping its members in a list; a
   broadcast is ``for ws in members: await ws.send_json(quote.model_dump())``, which
   dumps and serializes the message once per member and waits for each send in turn.
@@ -17,7 +18,7 @@ cyclic garbage collector's collections and seconds so far (by ``gc.callbacks``).
   quote.model_dump_json()``, then ``await ws.send_text(text)`` per member. What a
   broadcast on uvicorn costs at least (one task, no queue): a reference, not a goal.
 
-    python bench/fanout_systems.py --system socketsundso --port 8000 [--redis URL]
+    python bench/fanout_systems.py --system socketsundso --port 8000 [--redis URL] [--history]
 
 serves one with uvicorn on 127.0.0.1 under ``ServeSettings`` (the ``websockets``
 implementation ``python -m socketsundso serve`` runs), keepalive pings off: a ping to
@@ -227,11 +228,17 @@ def main() -> None:
     parser.add_argument("--system", choices=SYSTEMS, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis", help="RedisGroups(URL) as the socketsundso hub")
+    parser.add_argument("--history", action="store_true", help="a hub with History()")
     args = parser.parse_args()
+    from socketsundso.groups import History, MemoryGroups
+
+    history = History() if args.history else None
     if args.redis:
         from socketsundso.groups import RedisGroups
 
-        Fans.groups = RedisGroups(args.redis)
+        Fans.groups = RedisGroups(args.redis, history=history)
+    elif history is not None:
+        Fans.groups = MemoryGroups(history=history)
     raise_file_limit()
     import uvicorn
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 from collections import deque
@@ -26,6 +27,8 @@ from types import ModuleType
 from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
+from . import _redis_history
+from ._history import History, Membership, Position, Reason, position_head
 from ._publish_queue import DEFAULT_PUBLISH_QUEUE_SIZE, Item, PublishQueue
 from .exceptions import BroadcastUnavailable
 from .groups import Groups, Member, check_group_name
@@ -115,6 +118,15 @@ class RedisGroups(Groups):
     function, called in the event loop) hears of each change; the ``socketsundso``
     logger warns once when Redis is lost and says once when it is back.
 
+    With ``history=History(size, ttl)``, a broadcast is one EVALSHA of a script that
+    gives the message the group's next position, keeps it in a stream of the group
+    (``size`` messages, expiring ``ttl`` after the last) and PUBLISHes it; every
+    member, on this worker too, gets it from Redis, with its position. So a Redis that
+    hangs delays every member of a group with history (and the breaker then refuses its
+    broadcasts), where plain groups keep delivering locally. ``join(group, member,
+    since=position)`` replays what the member missed; see ``socketsundso._history``
+    and ``socketsundso._redis_history``.
+
     The connections open on the first join or broadcast, in the running event loop, and
     close when that loop shuts down (its tasks are cancelled), with nothing to wire up.
     To close them earlier, ``await hub.aclose()``, e.g. at the end of a lifespan; the
@@ -140,10 +152,14 @@ class RedisGroups(Groups):
         channel_prefix: str = DEFAULT_CHANNEL_PREFIX,
         on_health_change: Callable[[bool], object] | None = None,
         publish_queue_size: int = DEFAULT_PUBLISH_QUEUE_SIZE,
+        history: History | None = None,
         **options: Any,
     ) -> None:
         super().__init__()
         _check_url(url)
+        if history is not None and not isinstance(history, History):
+            raise TypeError(f"RedisGroups: history must be a History, not {history!r}")
+        self.history = history
         if not isinstance(channel_prefix, str):
             raise TypeError(f"channel_prefix must be a str, not {channel_prefix!r}")
         if (
@@ -181,6 +197,9 @@ class RedisGroups(Groups):
         )
         self._session: _Session | None = None
         self._healthy = False
+        #: Per group, the members whose join is reading the history, and the messages
+        #: that reached them meanwhile (offset, text): delivered after the replay.
+        self._joining: dict[str, dict[Member, list[tuple[int, str]]]] = {}
         self._lost = False
         self._unpublished_before = 0
 
@@ -189,22 +208,94 @@ class RedisGroups(Groups):
 
     # -- the Groups interface ----------------------------------------------------------
 
-    async def join(self, group: str, member: Member) -> None:
+    async def join(
+        self, group: str, member: Member, *, since: Position | None = None
+    ) -> Membership:
         """Make ``member`` a member of ``group``; return once Redis confirmed the channel.
 
         Waits at most ``timeout`` seconds for the confirmation, and not at all while
         Redis is unreachable: the membership holds locally either way, and the group is
         subscribed when the listener reconnects. A join cancelled meanwhile (a handler's
         timeout) is undone.
+
+        With history, the join then reads the group's position (and, with ``since``, the
+        messages after it) from Redis; messages that reach the member meanwhile wait,
+        and go after the replay, those it replayed left out. When Redis doesn't answer
+        within ``timeout``, the membership holds without a position.
         """
         member_already = member in self._members.get(check_group_name(group), ())
+        if self.history is not None and not member_already:
+            return await self._join_with_history(group, member, since)
         try:
-            await super().join(group, member)
+            await self._add(group, member)
             await self._subscribed(group)
         except asyncio.CancelledError:  # a join cut short leaves no member behind
             if not member_already:
                 self.leave_all((group,), member)
             raise
+        if self.history is not None:  # a member already: it has had every message since
+            membership, _ = await self._read_history(group, None)
+            return membership
+        return Membership(group, None, False, None if since is None else "unknown_group")
+
+    async def _join_with_history(
+        self, group: str, member: Member, since: Position | None
+    ) -> Membership:
+        """``join`` of a new member of a group with history: replay, then live messages."""
+        waiting: list[tuple[int, str]] = []
+        joining = self._joining.setdefault(group, {})
+        joining[member] = waiting
+        try:
+            await self._add(group, member)
+            await self._subscribed(group)
+            membership, replayed = await self._read_history(group, since)
+        except asyncio.CancelledError:
+            self.leave_all((group,), member)
+            raise
+        finally:
+            del joining[member]
+            if not joining:
+                del self._joining[group]
+        if member not in self._members.get(group, ()):
+            return membership  # it left (its connection ended) meanwhile
+        for data in replayed:
+            member.deliver(data.decode())
+        after = -1 if membership.position is None else membership.position.offset
+        for offset, text in waiting:
+            if offset > after:
+                member.deliver(text)
+        return membership
+
+    async def _read_history(
+        self, group: str, since: Position | None
+    ) -> tuple[Membership, list[bytes]]:
+        """The group's position, and with ``since`` the messages to replay; a membership
+        without a position when Redis doesn't answer within ``timeout``."""
+        history = self.history
+        if history is None:
+            return Membership(group, None, False, None if since is None else "unknown_group"), []
+        session = self._here()
+        keys = self._history_keys(group)
+
+        async def read(after: int, count: int) -> Any:
+            return await session.reader.script(
+                _redis_history.READ, *keys, after, count, self._ttl_ms, self._origin
+            )
+
+        errors: tuple[type[BaseException], ...] = (*self._errors, ValueError)
+        try:
+            return await asyncio.wait_for(
+                _redis_history.replay(read, group, since, history), self.timeout
+            )
+        except errors as exc:
+            logger.warning(
+                "RedisGroups: could not read the history of %r from Redis at %s (%s)",
+                group,
+                self.url,
+                str(exc) or type(exc).__name__,
+            )
+            reason: Reason | None = None if since is None else "unknown_group"
+            return Membership(group, None, False, reason), []
 
     async def _subscribed(self, group: str) -> None:
         """Wait, ``timeout`` seconds at most, until Redis confirmed ``group``'s channel."""
@@ -223,11 +314,13 @@ class RedisGroups(Groups):
         message lately), or the listener has lost Redis; the members in this process got
         it all the same.
         """
-        self.deliver_locally(group, text)
         session = self._here()
-        if session.down or not session.outgoing.offer(
-            self._channel(group), self._origin + b"\n" + text.encode()
-        ):
+        if self.history is None:
+            self.deliver_locally(group, text)
+            payload = self._origin + b"\n" + text.encode()
+        else:  # members here get it from Redis, with its position, as everyone else
+            payload = position_head(text, group).encode()
+        if session.down or not session.outgoing.offer(self._channel(group), payload):
             raise BroadcastUnavailable(group)
         await session.outgoing.pace()  # a loop of broadcasts lets others (and Redis) go
 
@@ -309,12 +402,57 @@ class RedisGroups(Groups):
         return channel[len(self._prefix) :].decode()
 
     def _received(self, channel: bytes, data: bytes) -> None:
-        """A message from Redis: give it to the group's members, unless this hub sent it."""
+        """A message from Redis: give it to the group's members, unless this hub sent it
+        (with history: to every member, whoever sent it)."""
         origin, newline, text = data.partition(b"\n")
         if not newline:
             logger.debug("RedisGroups: skipped a message without an origin on %r", channel)
+        elif self.history is not None:
+            self._deliver_positioned(self._group(channel), int(origin), text.decode())
         elif origin != self._origin:
             self.deliver_locally(self._group(channel), text.decode())
+
+    def _deliver_positioned(self, group: str, offset: int, text: str) -> None:
+        """Give a message of a group with history to its members; those still joining
+        get it after their replay."""
+        joining = self._joining.get(group)
+        if joining is None:
+            self.deliver_locally(group, text)
+            return
+        for member in tuple(self._members.get(group, ())):
+            waiting = joining.get(member)
+            if waiting is None:
+                member.deliver(text)
+            else:
+                waiting.append((offset, text))
+
+    def _history_keys(self, group: str) -> tuple[bytes, bytes]:
+        """The keys of ``group``'s position and history."""
+        name = group.encode()
+        return self._prefix + b"position:" + name, self._prefix + b"history:" + name
+
+    def _command(self, item: Item) -> tuple[Any, ...]:
+        """The command of a queued broadcast: a PUBLISH, or with history the EVALSHA of
+        the script that stores and publishes it."""
+        channel, payload = item
+        if self.history is None:
+            return ("PUBLISH", channel, payload)
+        group = channel[len(self._prefix) :].decode()
+        return (
+            "EVALSHA",
+            _redis_history.BROADCAST_SHA,
+            2,
+            *self._history_keys(group),
+            channel,
+            payload,
+            self.history.size,
+            self._ttl_ms,
+            self._origin,
+        )
+
+    @property
+    def _ttl_ms(self) -> int:
+        return 0 if self.history is None else max(1, round(self.history.ttl * 1000))
 
     def _set_health(self, healthy: bool) -> None:
         if healthy == self._healthy:
@@ -347,10 +485,21 @@ class RedisGroups(Groups):
 
 
 class _Publisher:
-    """One connection that PUBLISHes batches, one batch at a time, so publishes keep their order."""
+    """One connection that PUBLISHes batches, one batch at a time, so publishes keep their order.
 
-    def __init__(self, connection: _Connection) -> None:
+    ``command`` makes each message's command; ``script``, if any, is loaded on each new
+    connection before its first batch (the commands EVALSHA it).
+    """
+
+    def __init__(
+        self,
+        connection: _Connection,
+        command: Callable[[Item], tuple[Any, ...]],
+        script: str | None = None,
+    ) -> None:
         self.connection = connection
+        self.command = command
+        self.script = script
         self.lock = asyncio.Lock()
         self.closed = False
         #: The listener lost Redis: this connection is likely dead too; open a new one.
@@ -369,7 +518,10 @@ class _Publisher:
                     await _disconnect(connection)
                 if not connection.is_connected:
                     await connection.connect()
-                commands = [("PUBLISH", channel, payload) for channel, payload in messages]
+                    if self.script is not None:
+                        await connection.send_command("SCRIPT", "LOAD", self.script)
+                        await connection.read_response()
+                commands = [self.command(message) for message in messages]
                 await connection.send_packed_command(
                     connection.pack_commands(commands), check_health=False
                 )
@@ -379,6 +531,63 @@ class _Publisher:
                 # A command cut short (a timeout, a cancellation) leaves a reply unread.
                 await _disconnect(connection)
                 raise
+
+    async def close(self) -> None:
+        """Close the connection, for good."""
+        async with self.lock:
+            self.closed = True
+            await _disconnect(self.connection)
+
+
+class _Reader:
+    """One connection that runs scripts, one at a time: the reads of joins with history."""
+
+    def __init__(self, connection: _Connection) -> None:
+        from redis.exceptions import ConnectionError as LostConnection
+        from redis.exceptions import NoScriptError, ResponseError
+
+        self.connection = connection
+        self.lock = asyncio.Lock()
+        self.closed = False
+        #: What redis-py raises for an error reply, and for NOSCRIPT.
+        self.response_error = ResponseError
+        self.no_script = NoScriptError
+        #: What a connection that died raises: worth one more try on a new connection.
+        self.lost: tuple[type[BaseException], ...] = (LostConnection, OSError)
+
+    async def script(self, script: str, *args: Any) -> Any:
+        """``script``'s reply: EVALSHA, or EVAL when Redis doesn't have it yet (which
+        loads it); ``args`` are its two keys then its arguments."""
+        sha = hashlib.sha1(script.encode()).hexdigest()
+        try:
+            return await self._command("EVALSHA", sha, 2, *args)
+        except self.no_script:
+            return await self._command("EVAL", script, 2, *args)
+
+    async def _command(self, *args: Any) -> Any:
+        """Send one command and read its reply. A connection made earlier may have died
+        since (Redis restarted): if it fails, the command is tried once on a new one."""
+        async with self.lock:
+            if self.closed:
+                raise ConnectionError("the hub's connections were closed")
+            connection = self.connection
+            retry = connection.is_connected
+            while True:
+                try:
+                    if not connection.is_connected:
+                        await connection.connect()
+                    await connection.send_command(*args, check_health=False)
+                    return await connection.read_response()
+                except self.response_error:
+                    raise  # an error reply: the connection is fine
+                except self.lost:
+                    await _disconnect(connection)
+                    if not retry:
+                        raise
+                    retry = False
+                except BaseException:
+                    await _disconnect(connection)  # a command cut short leaves a reply unread
+                    raise
 
     async def close(self) -> None:
         """Close the connection, for good."""
@@ -398,7 +607,10 @@ class _Session:
     def __init__(self, hub: RedisGroups, loop: asyncio.AbstractEventLoop) -> None:
         self.hub = hub
         self.loop = loop
-        self.publisher = _Publisher(hub._new_connection())
+        script = None if hub.history is None else _redis_history.BROADCAST
+        self.publisher = _Publisher(hub._new_connection(), hub._command, script)
+        #: Runs the history's READ script for joins (made on the first).
+        self.reader = _Reader(hub._new_connection())
         #: The PUBLISHes waiting to be sent, and the breaker that fails broadcasts fast.
         self.outgoing = PublishQueue(
             self.publisher.publish, hub._errors, hub.publish_queue_size, hub.timeout, hub.url
@@ -517,6 +729,7 @@ class _Session:
             self.outgoing.stop()
             await self._disconnect()
             await self.publisher.close()
+            await self.reader.close()
             if self.hub._session is self:
                 self.hub._set_health(False)
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Union, final, get_args, get_origin
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import to_json
 
+from ._history import POSITION_KEY
 from .exceptions import EventError
 
 __all__ = ["ServerEvents", "declared_events", "type_values"]
@@ -60,7 +61,21 @@ def _event_models(class_name: str, argument: Any) -> tuple[type[BaseModel], ...]
             )
         models.append(member)
     _check_type_fields(class_name, models)
+    _check_position_key(class_name, models)
     return tuple(models)
+
+
+def _check_position_key(class_name: str, models: list[type[BaseModel]]) -> None:
+    """No event has a field sent as ``"$position"``: that key carries a broadcast's
+    position in a group with history (``socketsundso.groups``)."""
+    for model in models:
+        for name, field in model.model_fields.items():
+            if POSITION_KEY in (name, field.alias, field.serialization_alias):
+                raise TypeError(
+                    f"{class_name}'s event {model.__qualname__} has a field {name!r} sent as "
+                    f"{POSITION_KEY!r}, the key of a broadcast's position in a group with "
+                    "history: give it another alias"
+                )
 
 
 def _check_type_fields(class_name: str, models: list[type[BaseModel]]) -> None:

@@ -31,7 +31,7 @@ from .exceptions import (
     TooManyGroups,
     errors_for_client,
 )
-from .groups import Groups, MemoryGroups, check_group_name
+from .groups import Groups, Membership, MemoryGroups, Position, check_group_name
 from .handler import SPEC_ATTRIBUTE, EventDecorator, EventSpec, F, Handler, ResponseModelT
 from .limits import RateLimit, TokenBucket
 from .models import WebSocketEventMessage
@@ -799,12 +799,15 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         else:
             await outbox.step()
 
-    async def join(self, group: str) -> None:
+    async def join(self, group: str, *, since: Position | None = None) -> Membership:
         """Make this connection a member of ``group`` of this class's ``groups`` hub.
 
         From a handler or ``on_connect`` (after the connection is accepted). Joining a
         group twice is joining it once. The connection leaves every group when it ends,
-        however it ends. A name of the wrong length raises
+        however it ends. Returns a ``socketsundso.groups.Membership``: when the hub
+        keeps history, the group's position, and with ``since`` (the last position the
+        client got) whether every message after it was replayed to this connection
+        first (``recovered``), or why not (``reason``). A name of the wrong length raises
         ``socketsundso.groups.InvalidGroupName``, a join past
         ``max_groups_per_connection`` raises ``socketsundso.groups.TooManyGroups``: from
         a handler, the client gets ``group_name_invalid`` or ``too_many_groups`` and the
@@ -817,19 +820,24 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
                 "(join from a handler, or from on_connect after accepting)"
             )
         check_group_name(group)
+        if since is not None and not isinstance(since, Position):
+            raise TypeError(
+                f"{type(self).__qualname__}.join: since must be a socketsundso.groups.Position "
+                f"or None, not {type(since).__name__}"
+            )
         joined = outbox.groups
         if joined is None:
             joined = outbox.groups = set()
-        if group in joined:
-            return
+        hub = outbox.settings.groups
+        if group in joined:  # a member already: it has had every message since it joined
+            return await hub.join(group, outbox)
         if len(joined) >= self.max_groups_per_connection:
             raise TooManyGroups(self.max_groups_per_connection)
         # Known before the hub's join (which may wait for a broker): a connection that ends
         # meanwhile leaves it too.
         joined.add(group)
-        hub = outbox.settings.groups
         try:
-            await hub.join(group, outbox)
+            membership = await hub.join(group, outbox, since=since)
         except BaseException:
             if outbox.groups is not None:
                 outbox.groups.discard(group)
@@ -838,6 +846,7 @@ class WebSocketHandlingEndpoint(Generic[EventsT], metaclass=HandlingEndpointMeta
         if outbox.end_code is not None:  # ended while joining: its groups were left already
             hub.leave_all((group,), outbox)
         await outbox.step()
+        return membership
 
     async def leave(self, group: str) -> None:
         """Stop being a member of ``group``; leaving a group one isn't in does nothing.

@@ -7,6 +7,11 @@ with ``await self.join(group)`` / ``await self.leave(group)``, and leave every g
 when they end. ``await Endpoint.broadcast(group, message)`` serializes ``message``
 once and hands the text to the hub, which gives it to each member's outgoing queue
 (``socketsundso.outgoing``): a broadcast never waits for a member's socket.
+
+A hub made with ``history=History(...)`` also numbers each group's broadcasts and keeps
+the last ones, so that a client that joins again with the last ``Position`` it got
+(``await self.join(group, since=position)``) receives what it missed, or learns that it
+can't (``Membership.reason``); see ``socketsundso._history``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._history import POSITION_KEY, History, Membership, MemoryHistory, Position
 from .exceptions import BroadcastUnavailable, InvalidGroupName, TooManyGroups
 
 if TYPE_CHECKING:
@@ -22,11 +28,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_GROUP_NAME_LENGTH",
+    "POSITION_KEY",
     "BroadcastUnavailable",
     "Groups",
+    "History",
     "InvalidGroupName",
     "Member",
+    "Membership",
     "MemoryGroups",
+    "Position",
     "RedisGroups",
     "TooManyGroups",
     "check_group_name",
@@ -66,12 +76,26 @@ class Groups:
     each group's entry goes away with its last member, so an idle hub holds nothing.
     """
 
+    #: What the hub keeps of each group's broadcasts, for joins to recover from
+    #: (``None``: nothing, and messages carry no position).
+    history: History | None = None
+
     def __init__(self) -> None:
         self._members: dict[str, dict[Member, None]] = {}
 
-    async def join(self, group: str, member: Member) -> None:
-        """Make ``member`` a member of ``group`` (joining twice is joining once)."""
+    async def join(
+        self, group: str, member: Member, *, since: Position | None = None
+    ) -> Membership:
+        """Make ``member`` a member of ``group`` (joining twice is joining once).
+
+        A hub without history answers no position, and recovers nothing.
+        """
         check_group_name(group)
+        await self._add(group, member)
+        return Membership(group, None, False, None if since is None else "unknown_group")
+
+    async def _add(self, group: str, member: Member) -> None:
+        """Make ``member`` a member of ``group``; tell the subclass of a first member."""
         members = self._members.get(group)
         if members is None:
             self._members[group] = {member: None}
@@ -156,7 +180,47 @@ class MemoryGroups(Groups):
     Each endpoint class that doesn't set ``groups`` gets a hub of its own: the group
     ``"lobby"`` of one class and of another are different groups. To share groups
     between classes, give them the same instance (or set it on a common base class).
+
+    With ``history=History(size, ttl)``, each group's last ``size`` broadcasts younger
+    than ``ttl`` seconds are kept in memory, for joins with ``since`` to replay. A
+    group's epoch is new with each process (and when the group's history is forgotten,
+    ``ttl`` seconds after its last message): a client that resumes across a restart
+    learns ``"unknown_group"`` or ``"epoch_changed"``, never a wrong replay.
     """
+
+    def __init__(self, *, history: History | None = None) -> None:
+        super().__init__()
+        if history is not None and not isinstance(history, History):
+            raise TypeError(f"MemoryGroups: history must be a History, not {history!r}")
+        self.history = history
+        self._histories = None if history is None else MemoryHistory(history)
+
+    async def join(
+        self, group: str, member: Member, *, since: Position | None = None
+    ) -> Membership:
+        """Make ``member`` a member of ``group``; with history, replay what it missed
+        after ``since`` first (nothing awaited in between: no message can slip past)."""
+        histories = self._histories
+        if histories is None:
+            return await super().join(group, member, since=since)
+        check_group_name(group)
+        already = member in self._members.get(group, ())
+        membership, replay = histories.join(group, None if already else since)
+        if already:  # it has had every message since it joined: nothing to replay
+            return membership
+        for text in replay:
+            member.deliver(text)
+        await self._add(group, member)
+        return membership
+
+    async def broadcast(self, group: str, text: str) -> None:
+        """Give ``text`` to every member of ``group``, with the group's next position
+        when the hub keeps history."""
+        histories = self._histories
+        if histories is not None:
+            text = histories.record(group, text)
+        self.deliver_locally(group, text)
+        await asyncio.sleep(0)
 
 
 def __getattr__(name: str) -> Any:
