@@ -9,10 +9,13 @@ examples/static/chat_client.js`` after changing the protocol; a test fails until
 then)::
 
     → {"type": "join", "room": "lobby", "name": "ann"}
-    ← {"type": "join", "room": "lobby", "name": "ann", "members": ["ann"]}
+    ← {"type": "join", "room": "lobby", "name": "ann", "members": ["ann"],
+       "group": "room:lobby", "position": {"epoch": "9c1f…", "offset": 41},
+       "recovered": false, "reason": null}
     → {"type": "say", "text": "hi"}
     ← {"type": "message", "room": "lobby", "sender": "ann", "text": "hi", "to": null,
-       "at": "2026-12-06T12:00:00Z"}
+       "at": "2026-12-06T12:00:00Z",
+       "$position": {"group": "room:lobby", "epoch": "9c1f…", "offset": 42}}
     → {"type": "whisper", "to": "bob", "text": "psst"}
     → {"type": "leave"}
     ← {"type": "leave", "room": "lobby"}
@@ -26,6 +29,13 @@ recipient's group. The others in a room hear ``{"type": "joined" | "left", "room
 "name"}``, broadcast before a member joins the room's group and after it left it, so
 nobody hears of themselves. Mistakes (saying before joining, a taken name, whispering to
 nobody) get an ``{"errors": [...]}`` reply and the connection goes on.
+
+Rooms keep a history (``ROOM_HISTORY``): each line and notice broadcast to a room
+carries its ``$position``, and a member that comes back after a reconnect joins with the
+last one it got (``"since": {"epoch": …, "offset": …}``): what it missed comes first,
+then the reply (``recovered``), or the reply says why not (``reason``: a server
+restarted without Redis starts a new epoch). Whispers (a member's own group) are not
+replayed: one sent while its recipient was away is lost.
 
 Several workers: with ``REDIS_URL`` set, the groups are ``RedisGroups(REDIS_URL)``
 (the ``redis`` extra, installed as ``docs/index.md#install`` says, and a Redis
@@ -68,7 +78,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from socketsundso import InvalidMessage, WebSocketHandlingEndpoint, on_event
-from socketsundso.groups import BroadcastUnavailable, Groups, MemoryGroups
+from socketsundso.groups import BroadcastUnavailable, Groups, History, MemoryGroups, Position
 
 __all__ = [
     "Chat",
@@ -162,11 +172,21 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class Joined(BaseModel):
-    """The reply to ``join``: the room as its new member finds it (on this worker)."""
+    """The reply to ``join``: the room as its new member finds it (on this worker).
+
+    ``group`` and ``position`` say where the room's history stood: a page keeps the
+    last position it got and passes it back as ``since`` when it joins again after a
+    reconnect. ``recovered`` says every line since then came first; if not, ``reason``
+    says why (``too_old``, ``epoch_changed``, ``unknown_group``, ``replay_too_large``).
+    """
 
     room: str
     name: str
     members: list[str]
+    group: str
+    position: Position | None = None
+    recovered: bool = False
+    reason: str | None = None
 
 
 class Presence(BaseModel):
@@ -215,15 +235,21 @@ def member_group(room: str, name: str) -> str:
     return "member:" + json.dumps([room, name.casefold()], ensure_ascii=False)
 
 
+#: What a room remembers for members who come back: its last 200 lines and notices, for
+#: 5 minutes (a phone that changed networks, a reload, a server restart with Redis).
+ROOM_HISTORY = History(size=200, ttl=300)
+
+
 def groups_from_environment() -> Groups:
     """``RedisGroups(REDIS_URL)`` when ``REDIS_URL`` is set (several workers), else the
-    in-memory ``MemoryGroups()`` (one process, nothing to install)."""
+    in-memory ``MemoryGroups()`` (one process, nothing to install); either keeps each
+    room's ``ROOM_HISTORY``."""
     url = os.environ.get("REDIS_URL")
     if not url:
-        return MemoryGroups()
+        return MemoryGroups(history=ROOM_HISTORY)
     from socketsundso.groups import RedisGroups  # imports redis: only when asked for
 
-    return RedisGroups(url)
+    return RedisGroups(url, history=ROOM_HISTORY)
 
 
 class Rooms:
@@ -291,16 +317,28 @@ class Chat(WebSocketHandlingEndpoint[Line | Presence]):
         self.name: str | None = None
 
     @on_event(response_model=Joined)
-    async def on_join(self, room: Name, name: Name) -> Joined:
-        """Enter ``room`` as ``name``; the others in it are told."""
+    async def on_join(self, room: Name, name: Name, since: Position | None = None) -> Joined:
+        """Enter ``room`` as ``name``; the others in it are told.
+
+        With ``since`` (the room's last position this member got, after a reconnect),
+        the lines and notices it missed come first, then the reply.
+        """
         if self.room is not None:
             raise chat_error("already_joined", f"Leave room {self.room!r} first")
         rooms.add(room, name, self)
         self.room, self.name = room, name
         await self.announce(Presence(type="joined", room=room, name=name))
-        await self.join(room_group(room))
+        membership = await self.join(room_group(room), since=since)
         await self.join(member_group(room, name))
-        return Joined(room=room, name=name, members=rooms.members(room))
+        return Joined(
+            room=room,
+            name=name,
+            members=rooms.members(room),
+            group=membership.group,
+            position=membership.position,
+            recovered=membership.recovered,
+            reason=membership.reason,
+        )
 
     @on_event
     async def on_say(self, text: Text) -> None:

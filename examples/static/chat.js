@@ -116,16 +116,31 @@ function showRoom(joined) {
   input("text").focus();
 }
 
-/** @param {{ room: string, name: string }} wanted */
-async function join(wanted) {
+/** The room's group, once joined: the client keeps its last position (`$position`). */
+let group = /** @type {string | null} */ (null);
+
+/**
+ * Join a room; after a reconnect, from the last position this page has of it, so that
+ * the server sends what was said meanwhile first.
+ * @param {{ room: string, name: string }} wanted
+ * @param {boolean} [again] a re-join after a reconnect
+ */
+async function join(wanted, again = false) {
   const form = /** @type {HTMLFormElement} */ ($("join-form"));
   clearErrors(form);
+  const since = again && group !== null ? (client.position(group) ?? null) : null;
   try {
-    const joined = await client.request("join", wanted);
+    const joined = await client.request("join", { ...wanted, since });
     membership = { room: joined.room, name: joined.name };
+    group = joined.group;
+    if (joined.position !== null) client.setPosition(joined.group, joined.position);
     showRoom(joined);
+    if (again) {
+      const missed = joined.recovered ? "" : ` (anything said meanwhile is missing: ${joined.reason ?? "no history"})`;
+      append(`reconnected${missed}`, "presence");
+    }
   } catch (error) {
-    membership = null;
+    membership = group = null;
     showRoom(null);
     showFailure(form, error);
   }
@@ -133,10 +148,7 @@ async function join(wanted) {
 
 client.onState((state) => {
   showState(state);
-  if (state === "open" && membership !== null) {
-    append("reconnected", "presence");
-    void join(membership);
-  }
+  if (state === "open" && membership !== null) void join(membership, true);
 });
 showState(client.state);
 
@@ -146,6 +158,8 @@ client.on("message", (line) => {
 });
 /** @param {Presence} presence */
 function presence(presence) {
+  // A re-join replays the room's notices, this member's own (an earlier connection's) too.
+  if (presence.name === membership?.name) return;
   const others = memberNames().filter((name) => name !== presence.name);
   showMembers(presence.type === "joined" ? [...others, presence.name] : others);
   append(`${presence.name} ${presence.type}`, "presence");
@@ -199,7 +213,7 @@ $("leave").addEventListener("click", async () => {
   try {
     await client.request("leave");
   } finally {
-    membership = null;
+    membership = group = null;
     showRoom(null);
   }
 });

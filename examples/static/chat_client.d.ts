@@ -2,13 +2,30 @@
 // do not edit. Regenerate it when the endpoint changes; `--check FILE` tells.
 
 /** The fingerprint of the protocol this client was generated from. */
-export declare const PROTOCOL = "sha256:44c8fa6002ac8f2dc69a95f84344a5898749804d4956eeb57abd6b8ce4b1cc1e";
+export declare const PROTOCOL = "sha256:9014438e3cd9ea2e746c6fa119dd5b3d8553bca899b62d5f37eca53d431aabd5";
+
+/**
+ * Where a group's history stands: the message at ``offset`` in epoch ``epoch``.
+ *
+ * ``offset`` is the offset of the last message the holder has (0: none yet). A new
+ * epoch starts whenever a group's history starts anew (a new process for
+ * ``MemoryGroups``, a Redis that lost it, ``ttl`` seconds without a message):
+ * offsets of different epochs say nothing about each other.
+ */
+export interface Position {
+  epoch: string;
+  offset: number;
+}
 
 export interface Joined {
   type: string;
   room: string;
   name: string;
   members: string[];
+  group: string;
+  position: Position | null;
+  recovered: boolean;
+  reason: string | null;
 }
 
 /**
@@ -41,10 +58,16 @@ export interface Presence {
 
 /** The fields of each event's message, by event name (wire names). */
 export interface Messages {
-  /** Enter ``room`` as ``name``; the others in it are told. */
+  /**
+   * Enter ``room`` as ``name``; the others in it are told.
+   *
+   * With ``since`` (the room's last position this member got, after a reconnect),
+   * the lines and notices it missed come first, then the reply.
+   */
   join: {
     room: string;
     name: string;
+    since?: Position | null;
   };
   /** Say ``text`` to everyone in the room, this member too (no reply of its own). */
   say: {
@@ -80,11 +103,11 @@ export interface ServerEvents {
    * the sender of a whisper as the reply. Either way every page shows the text as the
    * server accepted it.
    */
-  message: Line;
+  message: Line & { readonly "$position"?: PositionMark };
   /** Broadcast to the others in a room when someone joins or leaves it. */
-  joined: Presence & { type: "joined" };
+  joined: Presence & { readonly "$position"?: PositionMark } & { type: "joined" };
   /** Broadcast to the others in a room when someone joins or leaves it. */
-  left: Presence & { type: "left" };
+  left: Presence & { readonly "$position"?: PositionMark } & { type: "left" };
 }
 
 /** The endpoint's protocol, as the client's type parameter. */

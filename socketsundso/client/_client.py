@@ -13,7 +13,9 @@ The same semantics as the generated TypeScript client (``socketsundso.typescript
 - Messages without an id are server events. They are parsed into the endpoint's
   declared event models and kept, in order, for ``receive_event`` and ``events``:
   at most ``max_buffered_events``; past that the oldest is dropped (and counted in
-  ``dropped_events``), so a client that never reads them holds bounded memory.
+  ``dropped_events``), so a client that never reads them holds bounded memory. The
+  client keeps the last ``$position`` of each group whose hub keeps a history
+  (``position(group)``), for a re-join to pass back as ``since``.
 - A lost socket is replaced after a full-jitter exponential backoff (a random delay
   up to ``min(backoff_max, backoff_initial * 2 ** attempt)``; the attempts count from
   0 again once a connection stayed open ``backoff_max`` seconds); opening a socket
@@ -41,6 +43,7 @@ import anyio
 from pydantic import BaseModel
 from typing_extensions import ParamSpec, Self
 
+from .._history import POSITION_KEY, Position
 from ..endpoints import WebSocketHandlingEndpoint
 from ..exceptions import ErrorEntry
 from ._protocol import EndpointProtocol
@@ -138,6 +141,7 @@ class Client(Generic[EndpointT]):
         self._events: deque[BaseModel] = deque(maxlen=max_buffered_events)
         self._event_arrived = asyncio.Event()
         self._listeners: list[StateListener] = []
+        self._positions: dict[str, Position] = {}
         self._errors: list[Callable[[str | None, list[ErrorEntry]], None]] = []
 
     async def __aenter__(self) -> Self:
@@ -265,6 +269,21 @@ class Client(Generic[EndpointT]):
             if self._state == "closed":
                 return
             await self._next_event()
+
+    def position(self, group: str) -> Position | None:
+        """The last position of ``group`` this client has, to pass back as ``since``.
+
+        Broadcasts to a group whose hub keeps a history carry their position
+        (``$position``); the client keeps the last one of each group (or one given to
+        ``set_position``, such as a join's reply). ``None``: nothing known of ``group``.
+        """
+        return self._positions.get(group)
+
+    def set_position(self, group: str, position: Position) -> None:
+        """Record ``position`` for ``group``, unless a later one of the same epoch is known."""
+        known = self._positions.get(group)
+        if known is None or known.epoch != position.epoch or known.offset < position.offset:
+            self._positions[group] = position
 
     def on_state(self, listener: StateListener) -> Callable[[], None]:
         """Call ``listener`` (sync or async) with each new state; returns what stops it.
@@ -421,6 +440,12 @@ class Client(Generic[EndpointT]):
         # An answer with an id nobody waits for is late, or a reply to send(): dropped.
 
     def _push(self, message: dict[str, Any]) -> None:
+        mark = message.pop(POSITION_KEY, None)
+        if isinstance(mark, dict) and isinstance(mark.get("group"), str):
+            try:
+                self.set_position(mark["group"], Position.model_validate(mark))
+            except ValueError:
+                logger.warning("a %s that is no position was ignored", POSITION_KEY)
         try:
             event = self._protocol.event(message)
         except Exception:

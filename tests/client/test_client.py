@@ -16,8 +16,19 @@ import pytest
 
 from socketsundso import WebSocketHandlingEndpoint, on_event
 from socketsundso.client import ConnectionState, RequestError, connect
+from socketsundso.groups import Position
 from tests.servers import free_port, serve
-from tests.typescript.endpoints import Desk, Item, Moved, Posted, Priority, Ticket, app
+from tests.typescript.endpoints import (
+    Desk,
+    HistoryDesk,
+    Item,
+    Moved,
+    Posted,
+    Priority,
+    Resumed,
+    Ticket,
+    app,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -233,3 +244,44 @@ async def test_the_client_reconnects_after_the_server_restarts_and_rejoins() -> 
             assert states[-3:] == ["open", "reconnecting", "open"]
             assert states.count("open") == 2
             await bob.close()
+
+
+async def test_a_client_that_comes_back_gets_what_it_missed_once_and_in_order(url: str) -> None:
+    history_url = url.replace("/desk", "/history")
+    resumed: asyncio.Queue[Resumed] = asyncio.Queue()
+    ann = connect(history_url, HistoryDesk, backoff_initial=0.3, backoff_max=0.5)
+
+    async def resume(state: ConnectionState) -> None:
+        if state == "open":  # join again from the last position this client has
+            reply = await ann.request(
+                HistoryDesk.on_resume, room="comeback", since=ann.position("room:comeback")
+            )
+            if reply.position is not None:
+                ann.set_position(reply.group, reply.position)
+            resumed.put_nowait(reply)
+
+    ann.on_state(resume)
+    async with ann, connect(history_url, HistoryDesk) as bob:
+        first = await asyncio.wait_for(resumed.get(), WAIT)
+        assert (first.recovered, first.reason, first.position) == (
+            False,
+            None,
+            ann.position(first.group),
+        )
+        await bob.send(HistoryDesk.on_post, room="comeback", text="1")
+        assert (await ann.receive_event(Posted, timeout=WAIT)).text == "1"
+        assert first.position is not None
+        assert ann.position("room:comeback") == Position(
+            epoch=first.position.epoch, offset=first.position.offset + 1
+        )
+        await ann._socket.close()  # the network drops ann's connection
+        for text in ("2", "3", "4"):
+            await bob.send(HistoryDesk.on_post, room="comeback", text=text)
+        texts = [(await ann.receive_event(Posted, timeout=WAIT)).text for _ in range(3)]
+        assert texts == ["2", "3", "4"]
+        again = await asyncio.wait_for(resumed.get(), WAIT)
+        assert (again.recovered, again.reason) == (True, None)
+        await bob.send(HistoryDesk.on_post, room="comeback", text="5")
+        assert (await ann.receive_event(Posted, timeout=WAIT)).text == "5"
+        with pytest.raises(TimeoutError):  # and nothing twice
+            await ann.receive_event(Posted, timeout=0.2)

@@ -172,6 +172,9 @@ def test_both_pages_reconnect_rejoin_and_chat_again_after_a_restart(browser: Bro
                 expect(page.locator("#room-name")).to_have_text("restart-room")
             for page in (ann, bob):  # re-joined in either order
                 expect(page.locator("#members li")).to_have_count(2)
+                # The room's history outlived the restart (the same process): nothing lost.
+                expect(page.locator("#messages")).to_contain_text("reconnected")
+                expect(page.locator("#messages")).not_to_contain_text("missing")
             say(ann, "back again")
             expect(bob.locator("#messages li").last).to_contain_text("ann: back again")
             say(bob, "me too")

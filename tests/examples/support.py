@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 import anyio
 from websockets.asyncio.client import ClientConnection
 
-__all__ = ["TIMEOUT", "ask", "call_with_timeout", "next_message", "untimed"]
+__all__ = ["TIMEOUT", "ask", "call_with_timeout", "content", "next_message"]
 
 T = TypeVar("T")
 
@@ -62,9 +62,19 @@ async def ask(ws: ClientConnection, message: dict[str, Any]) -> Any:
     return await next_message(ws)
 
 
-def untimed(line: dict[str, Any]) -> dict[str, Any]:
-    """A chat line without its ``at``, once ``at`` is found to be an ISO 8601 time with a zone."""
-    rest = dict(line)
-    at = datetime.fromisoformat(rest.pop("at"))
-    assert at.tzinfo is not None, line
+def content(message: dict[str, Any]) -> dict[str, Any]:
+    """A chat broadcast without what changes from run to run: its ``at`` and ``$position``.
+
+    Each is checked first: ``at`` an ISO 8601 time with a zone, ``$position`` a group, an
+    epoch and an offset from 1 (the rooms keep a history).
+    """
+    rest = dict(message)
+    if "at" in rest:
+        at = datetime.fromisoformat(rest.pop("at"))
+        assert at.tzinfo is not None, message
+    if "$position" in rest:
+        position = rest.pop("$position")
+        assert set(position) == {"group", "epoch", "offset"}, message
+        assert isinstance(position["offset"], int), message
+        assert position["offset"] >= 1, message
     return rest

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection
 
 from examples.chat import Chat, app, member_group, room_group, rooms
 from socketsundso.groups import Groups
-from tests.examples.support import TIMEOUT, ask, call_with_timeout, next_message, untimed
+from tests.examples.support import TIMEOUT, ask, call_with_timeout, content, next_message
 from tests.servers import serve
 from tests.stalled_client import stalled_client
 
@@ -82,16 +82,22 @@ def test_the_page_has_an_icon_where_browsers_look_for_it(client: TestClient) -> 
 def test_join_replies_with_the_members_and_tells_the_others(client: TestClient) -> None:
     with client.websocket_connect("/ws") as ann:
         ann.send_json({"type": "join", "room": "join-room", "name": "ann"})
-        assert receive(ann) == {
+        joined = receive(ann)
+        position = joined.pop("position")
+        assert joined == {
             "type": "join",
             "room": "join-room",
             "name": "ann",
             "members": ["ann"],
+            "group": "room:join-room",
+            "recovered": False,
+            "reason": None,
         }
+        assert set(position) == {"epoch", "offset"}
         with client.websocket_connect("/ws") as bob:
             bob.send_json({"type": "join", "room": "join-room", "name": " bob "})
             assert receive(bob)["members"] == ["ann", "bob"]
-            assert receive(ann) == {"type": "joined", "room": "join-room", "name": "bob"}
+            assert content(receive(ann)) == {"type": "joined", "room": "join-room", "name": "bob"}
             assert Chat.groups.members(room_group("join-room")) == 2
             assert Chat.groups.members(member_group("join-room", "bob")) == 1
 
@@ -113,8 +119,8 @@ def test_say_reaches_everyone_in_the_room_its_sender_too_and_no_one_else(
             "text": "hello",
             "to": None,
         }
-        assert untimed(receive(ann)) == line  # once: by the broadcast, as to the others
-        assert untimed(receive(bob)) == line
+        assert content(receive(ann)) == line  # once: by the broadcast, as to the others
+        assert content(receive(bob)) == line
         cat.send_json({"type": "say", "text": "anyone?"})
         assert receive(cat)["room"] == "elsewhere"
         bob.send_json({"type": "say", "text": "hi ann"})
@@ -138,8 +144,8 @@ def test_whisper_reaches_its_recipient_only(client: TestClient) -> None:
             "text": "psst",
             "to": "cat",
         }
-        assert untimed(receive(ann)) == line
-        assert untimed(receive(cat)) == line
+        assert content(receive(ann)) == line
+        assert content(receive(cat)) == line
         ann.send_json({"type": "say", "text": "all"})
         assert receive(ann)["text"] == "all"
         assert receive(bob)["text"] == "all"  # the whisper never came to bob
@@ -166,8 +172,8 @@ def test_whisper_finds_its_recipient_regardless_of_case(client: TestClient) -> N
             "text": "psst",
             "to": "Bob",
         }
-        assert untimed(receive(ann)) == line
-        assert untimed(receive(bob)) == line
+        assert content(receive(ann)) == line
+        assert content(receive(bob)) == line
         bob.send_json({"type": "whisper", "to": "bob", "text": "me?"})
         assert receive(bob)["errors"][0]["type"] == "unknown_member"
 
@@ -197,7 +203,7 @@ def test_with_groups_beyond_this_process_a_whisper_to_a_stranger_is_sent_anyway(
     monkeypatch.setattr(Chat, "groups", Groups())
     with join(client, "wide-room", "ann") as ann:
         ann.send_json({"type": "whisper", "to": "zed", "text": "there?"})
-        assert untimed(receive(ann)) == {
+        assert content(receive(ann)) == {
             "type": "message",
             "room": "wide-room",
             "sender": "ann",
@@ -307,7 +313,7 @@ def test_leave_tells_the_others_and_frees_the_name(client: TestClient) -> None:
         assert receive(ann)["type"] == "joined"
         bob.send_json({"type": "leave"})
         assert receive(bob) == {"type": "leave", "room": "leave-room"}
-        assert receive(ann) == {"type": "left", "room": "leave-room", "name": "bob"}
+        assert content(receive(ann)) == {"type": "left", "room": "leave-room", "name": "bob"}
         assert rooms.members("leave-room") == ["ann"]
         assert Chat.groups.members(room_group("leave-room")) == 1
         assert Chat.groups.members(member_group("leave-room", "bob")) == 0
@@ -321,7 +327,7 @@ def test_disconnect_leaves_the_room(client: TestClient) -> None:
     with join(client, "gone-room", "ann") as ann, join(client, "gone-room", "bob") as bob:
         assert receive(ann)["type"] == "joined"
         bob.close()
-        assert receive(ann) == {"type": "left", "room": "gone-room", "name": "bob"}
+        assert content(receive(ann)) == {"type": "left", "room": "gone-room", "name": "bob"}
         assert rooms.members("gone-room") == ["ann"]
         assert Chat.groups.members(room_group("gone-room")) == 1
         assert Chat.groups.members(member_group("gone-room", "bob")) == 0
@@ -342,7 +348,11 @@ async def test_two_members_over_uvicorn_see_each_other_s_lines_and_presence() ->
                 "ann",
                 "bob",
             ]
-            assert await next_message(ann) == {"type": "joined", "room": "net", "name": "bob"}
+            assert content(await next_message(ann)) == {
+                "type": "joined",
+                "room": "net",
+                "name": "bob",
+            }
             for speaker, text in ((ann, "hi bob"), (bob, "hi ann")):
                 said = await ask(speaker, {"type": "say", "text": text})
                 assert said["text"] == text
@@ -351,7 +361,11 @@ async def test_two_members_over_uvicorn_see_each_other_s_lines_and_presence() ->
             error = await ask(ann, {"type": "whisper", "to": "nobody", "text": "x"})
             assert error["errors"][0]["loc"] == ["to"]
             await bob.close()
-            assert await next_message(ann) == {"type": "left", "room": "net", "name": "bob"}
+            assert content(await next_message(ann)) == {
+                "type": "left",
+                "room": "net",
+                "name": "bob",
+            }
             assert Chat.groups.members(room_group("net")) == 1
 
 
@@ -421,7 +435,8 @@ async def test_a_member_that_never_reads_does_not_freeze_the_room(
                 assert slowest < PROMPTLY
                 # zed's on_disconnect ran: it told the room, left its groups and its name.
                 left = {"type": "left", "room": room, "name": "zed"}
-                assert heard_by_ann == heard_by_bob == [left]
+                assert [content(m) for m in heard_by_ann] == [content(m) for m in heard_by_bob]
+                assert [content(m) for m in heard_by_ann] == [left]
                 assert getattr(Chat.outgoing_counters, closed_for) == closed_before + 1
                 assert rooms.members(room) == ["ann", "bob"]
                 assert Chat.groups.members(room_group(room)) == 2

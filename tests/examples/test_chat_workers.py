@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.examples.support import ask, next_message, untimed
+from tests.examples.support import ask, content, next_message
 from tests.serving.process import Server, free_port, running, serve_command
 from tests.system_tools import missing_tool
 
@@ -61,21 +61,25 @@ async def test_members_on_two_workers_chat(workers: tuple[Server, Server]) -> No
         assert (await ask(bob, {"type": "join", "room": "lobby", "name": "bob"}))["members"] == [
             "bob"
         ]
-        assert await next_message(ann) == {"type": "joined", "room": "lobby", "name": "bob"}
+        assert content(await next_message(ann)) == {
+            "type": "joined",
+            "room": "lobby",
+            "name": "bob",
+        }
 
         line: dict[str, Any] = {"type": "message", "room": "lobby", "sender": "ann", "to": None}
-        assert untimed(await ask(ann, {"type": "say", "text": "hi bob"})) == {
+        assert content(await ask(ann, {"type": "say", "text": "hi bob"})) == {
             **line,
             "text": "hi bob",
         }
-        assert untimed(await next_message(bob)) == {**line, "text": "hi bob"}
+        assert content(await next_message(bob)) == {**line, "text": "hi bob"}
 
         whisper = {"type": "message", "room": "lobby", "sender": "bob", "text": "psst"}
-        assert untimed(await ask(bob, {"type": "whisper", "to": "ann", "text": "psst"})) == {
+        assert content(await ask(bob, {"type": "whisper", "to": "ann", "text": "psst"})) == {
             **whisper,
             "to": "ann",
         }
-        assert untimed(await next_message(ann)) == {**whisper, "to": "ann"}
+        assert content(await next_message(ann)) == {**whisper, "to": "ann"}
 
         await bob.close()
-        assert await next_message(ann) == {"type": "left", "room": "lobby", "name": "bob"}
+        assert content(await next_message(ann)) == {"type": "left", "room": "lobby", "name": "bob"}

@@ -11,7 +11,7 @@ import pytest
 from socketsundso.typescript import javascript_client, typescript_client
 from tests.system_tools import missing_tool, npm_project
 
-from .endpoints import Desk
+from .endpoints import Desk, HistoryDesk
 
 #: The Node project holding TypeScript (tsc) and terser, pinned.
 TOOLS = Path(__file__).resolve().parents[2] / "tools" / "typescript"
@@ -66,3 +66,13 @@ def desk_javascript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "desk_client.js").write_text(client.module, encoding="utf-8")
     (folder / "desk_client.d.ts").write_text(client.declarations, encoding="utf-8")
     return folder / "desk_client.js"
+
+
+@pytest.fixture(scope="session")
+def history_javascript(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The JavaScript client of ``HistoryDesk`` (its hub keeps a history)."""
+    folder = tmp_path_factory.mktemp("history-js")
+    client = javascript_client(HistoryDesk)
+    (folder / "history_client.js").write_text(client.module, encoding="utf-8")
+    (folder / "history_client.d.ts").write_text(client.declarations, encoding="utf-8")
+    return folder / "history_client.js"

@@ -17,8 +17,9 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
 from socketsundso import InvalidMessage, WebSocketHandlingEndpoint, on_event
+from socketsundso.groups import History, MemoryGroups, Position
 
-__all__ = ["Desk", "app"]
+__all__ = ["Desk", "HistoryDesk", "app"]
 
 
 class Priority(str, Enum):
@@ -122,4 +123,30 @@ class Desk(WebSocketHandlingEndpoint[Posted | Moved]):
         await self.broadcast(f"room:{room}", Moved(type="moved", room=room))
 
 
-app = Starlette(routes=[WebSocketRoute("/desk", Desk)])
+class Resumed(BaseModel):
+    """The reply to ``resume``: where the room stands, and whether what was missed came."""
+
+    group: str
+    position: Position | None
+    recovered: bool
+    reason: str | None
+
+
+class HistoryDesk(Desk):
+    """``Desk`` whose rooms keep their last 100 posts: a client that comes back resumes."""
+
+    groups = MemoryGroups(history=History(size=100, ttl=60))
+
+    @on_event(response_model=Resumed)
+    async def on_resume(self, room: str, since: Position | None = None) -> Resumed:
+        """Join ``room``; with ``since``, get every post after it first."""
+        membership = await self.join(f"room:{room}", since=since)
+        return Resumed(
+            group=membership.group,
+            position=membership.position,
+            recovered=membership.recovered,
+            reason=membership.reason,
+        )
+
+
+app = Starlette(routes=[WebSocketRoute("/desk", Desk), WebSocketRoute("/history", HistoryDesk)])

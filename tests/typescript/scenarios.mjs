@@ -192,6 +192,44 @@ const scenarios = {
     step("without reconnect, a lost connection closes the client");
   },
 
+  async resume() {
+    // HistoryDesk: a client that comes back re-joins from the last position it has.
+    const ann = connect(url, { backoff: { initial: 300, max: 500 } });
+    const bob = connect(url);
+    const replies = [];
+    ann.onState((state) => {
+      if (state !== "open") return;
+      const since = ann.position("room:lobby") ?? null;
+      ann.request("resume", { room: "lobby", since }).then((reply) => {
+        if (reply.position !== null) ann.setPosition(reply.group, reply.position);
+        replies.push(reply);
+      });
+    });
+    const texts = [];
+    ann.on("posted", (event) => texts.push(event.text));
+    const until = async (check) => {
+      for (let i = 0; i < 500 && !check(); i++) await sleep(10);
+      assert.ok(check(), `not within 5 s: ${JSON.stringify({ texts, replies })}`);
+    };
+    await until(() => replies.length === 1);
+    assert.equal(replies[0].recovered, false);
+    bob.send("post", { room: "lobby", text: "1" });
+    await until(() => texts.length === 1);
+    const start = replies[0].position.offset;
+    assert.equal(ann.position("room:lobby").offset, start + 1);
+    step("positions are kept per group");
+    ann.socket.close(); // the network drops ann's connection
+    await bob.request("echo", { n: 0 });
+    for (const text of ["2", "3", "4"]) bob.send("post", { room: "lobby", text });
+    await until(() => replies.length === 2 && texts.length === 4);
+    assert.deepEqual(texts, ["1", "2", "3", "4"]);
+    assert.equal(replies[1].recovered, true);
+    assert.equal(ann.position("room:lobby").offset, start + 4);
+    step("a re-join with the last position gets what was missed, once, in order");
+    ann.close();
+    bob.close();
+  },
+
   async restart() {
     const client = connect(url, { backoff: { initial: 100, max: 500 } });
     const states = [];

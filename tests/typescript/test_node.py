@@ -75,6 +75,15 @@ def test_scenario_against_uvicorn(
         assert run_scenario(node, desk_javascript, f"{base}/desk", scenario) == [*steps, "done"]
 
 
+def test_a_client_that_comes_back_resumes_its_groups(node: str, history_javascript: Path) -> None:
+    with serve(app) as base:
+        assert run_scenario(node, history_javascript, f"{base}/history", "resume") == [
+            "positions are kept per group",
+            "a re-join with the last position gets what was missed, once, in order",
+            "done",
+        ]
+
+
 def test_requests_never_hang_while_the_server_is_down(node: str, desk_javascript: Path) -> None:
     url = f"ws://127.0.0.1:{free_port()}/desk"
     assert run_scenario(node, desk_javascript, url, "down") == [
