@@ -219,14 +219,16 @@ class MemoryHistory:
             return Membership(group, position, False, None), ()
         reason = refusal(since, state.epoch, state.head_offset, self.history, created)
         replay: list[str] = []
-        if reason is None:
-            oldest = now - self.history.ttl
-            replay = [text for offset, at, text in state.entries if offset > since.offset]
-            first = len(state.entries) - len(replay)
-            if len(replay) != state.head_offset - since.offset or (
-                replay and state.entries[first][1] < oldest
-            ):
-                reason, replay = "too_old", []
+        missed = state.head_offset - since.offset
+        if reason is None and missed:
+            # The entries hold contiguous offsets, up to head_offset: the missed ones are
+            # the last ``missed``, if there are that many and the first is young enough.
+            entries = state.entries
+            start = len(entries) - missed
+            if start < 0 or entries[start][1] < now - self.history.ttl:
+                reason = "too_old"
+            else:
+                replay = [text for _, _, text in itertools.islice(entries, start, None)]
         return Membership(group, position, reason is None, reason), replay
 
     def _forget_stale(self, now: float) -> None:

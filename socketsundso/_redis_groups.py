@@ -197,9 +197,9 @@ class RedisGroups(Groups):
         )
         self._session: _Session | None = None
         self._healthy = False
-        #: Per group, the members whose join is reading the history, and the messages
-        #: that reached them meanwhile (offset, text): delivered after the replay.
-        self._joining: dict[str, dict[Member, list[tuple[int, str]]]] = {}
+        #: Per group, the members whose join is reading the history, or whose listener
+        #: has yet to deliver a message past the replay (see ``_redis_history.Joining``).
+        self._joining: dict[str, dict[Member, _redis_history.Joining]] = {}
         self._lost = False
         self._unpublished_before = 0
 
@@ -242,29 +242,39 @@ class RedisGroups(Groups):
         self, group: str, member: Member, since: Position | None
     ) -> Membership:
         """``join`` of a new member of a group with history: replay, then live messages."""
-        waiting: list[tuple[int, str]] = []
-        joining = self._joining.setdefault(group, {})
-        joining[member] = waiting
+        state = self._joining.setdefault(group, {})[member] = _redis_history.Joining()
         try:
             await self._add(group, member)
             await self._subscribed(group)
             membership, replayed = await self._read_history(group, since)
-        except asyncio.CancelledError:
-            self.leave_all((group,), member)
+        except BaseException as exc:
+            self._joined(group, member)
+            if isinstance(exc, asyncio.CancelledError):
+                self.leave_all((group,), member)
             raise
-        finally:
-            del joining[member]
-            if not joining:
-                del self._joining[group]
-        if member not in self._members.get(group, ()):
-            return membership  # it left (its connection ended) meanwhile
+        if member not in self._members.get(group, ()):  # it left (its connection ended)
+            self._joined(group, member)
+            return membership
         for data in replayed:
             member.deliver(data.decode())
-        after = -1 if membership.position is None else membership.position.offset
-        for offset, text in waiting:
-            if offset > after:
-                member.deliver(text)
+        for text in state.settle(membership.position):
+            member.deliver(text)
+        if membership.position is None:
+            self._joined(group, member)
         return membership
+
+    def _joined(self, group: str, member: Member) -> None:
+        """``member`` gets ``group``'s messages as any member does from now on."""
+        joining = self._joining.get(group)
+        if joining is not None and joining.pop(member, None) is not None and not joining:
+            del self._joining[group]
+
+    def _remove(self, group: str, member: Member) -> bool:
+        if group in self._joining:
+            state = self._joining[group].get(member)
+            if state is not None and state.waiting is None:  # a join under way cleans up
+                self._joined(group, member)
+        return super()._remove(group, member)
 
     async def _read_history(
         self, group: str, since: Position | None
@@ -408,23 +418,27 @@ class RedisGroups(Groups):
         if not newline:
             logger.debug("RedisGroups: skipped a message without an origin on %r", channel)
         elif self.history is not None:
-            self._deliver_positioned(self._group(channel), int(origin), text.decode())
+            offset, _, epoch = origin.partition(b" ")
+            self._deliver_positioned(self._group(channel), int(offset), epoch, text.decode())
         elif origin != self._origin:
             self.deliver_locally(self._group(channel), text.decode())
 
-    def _deliver_positioned(self, group: str, offset: int, text: str) -> None:
+    def _deliver_positioned(self, group: str, offset: int, epoch: bytes, text: str) -> None:
         """Give a message of a group with history to its members; those still joining
-        get it after their replay."""
+        get it after their replay, or not at all if their replay had it."""
         joining = self._joining.get(group)
         if joining is None:
             self.deliver_locally(group, text)
             return
         for member in tuple(self._members.get(group, ())):
-            waiting = joining.get(member)
-            if waiting is None:
+            state = joining.get(member)
+            if state is None:
                 member.deliver(text)
-            else:
-                waiting.append((offset, text))
+            elif state.waiting is not None:
+                state.waiting.append((offset, epoch, text))
+            elif state.past(offset, epoch):
+                self._joined(group, member)
+                member.deliver(text)
 
     def _history_keys(self, group: str) -> tuple[bytes, bytes]:
         """The keys of ``group``'s position and history."""

@@ -10,10 +10,16 @@ Per group, Redis holds two keys, both expiring ``ttl`` after the last broadcast:
 ``BROADCAST`` does a broadcast in one command (EVALSHA): it starts a new epoch if the
 group has no position (never had one, expired, or Redis lost it), assigns the next
 offset, completes the text with its position, appends it to the stream, refreshes both
-expiries and PUBLISHes ``<offset>\\n<text>`` on the group's channel. Every worker's
-listener, the broadcaster's own included, delivers it from there: members get a
+expiries and PUBLISHes ``<offset> <epoch>\\n<text>`` on the group's channel. Every
+worker's listener, the broadcaster's own included, delivers it from there: members get a
 group's messages in offset order. ``READ`` answers a join: the position (started anew
 if there is none), Redis's time, and a page of the stream after a given offset.
+
+A join and the listener race: the join's READ runs on another connection, so the
+listener may deliver messages published before the READ after its answer came.
+``Joining`` is a joining member's state that sorts it out: messages wait while the join
+reads, then those the replay had (same epoch, offset not past the position) are left
+out until the first one past it arrives.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from ._history import History, Membership, Position, Reason, refusal
 
-__all__ = ["BROADCAST", "BROADCAST_SHA", "READ", "READ_SHA", "REPLAY_PAGE", "replay"]
+__all__ = ["BROADCAST", "BROADCAST_SHA", "READ", "READ_SHA", "REPLAY_PAGE", "Joining", "replay"]
 
 #: Most stream entries one READ returns.
 REPLAY_PAGE = 256
@@ -59,7 +65,7 @@ local text = ARGV[2] .. epoch .. '","offset":' .. offset .. '}}'
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. offset, 't', milliseconds(), 'd', text)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[1], offset .. '\\n' .. text)
+redis.call('PUBLISH', ARGV[1], offset .. ' ' .. epoch .. '\\n' .. text)
 return offset
 """
 )
@@ -143,3 +149,32 @@ async def replay(
     if reason is not None:
         return Membership(group, position, False, reason), []
     return Membership(group, position, True, None), texts
+
+
+class Joining:
+    """A member whose join reads the history (``waiting`` holds what arrives meanwhile),
+    then one that skips what its replay had until the listener is past it."""
+
+    __slots__ = ("after", "epoch", "waiting")
+
+    def __init__(self) -> None:
+        #: (offset, epoch, text) of the messages that arrived while the join read.
+        self.waiting: list[tuple[int, bytes, str]] | None = []
+        self.epoch = b""
+        self.after = -1
+
+    def settle(self, position: Position | None) -> list[str]:
+        """The join has read up to ``position``: the waiting messages to deliver now
+        (those after it); from now on, ``arrived`` decides."""
+        waiting, self.waiting = self.waiting or [], None
+        if position is None:
+            return [text for _, _, text in waiting]
+        self.epoch, self.after = position.epoch.encode(), position.offset
+        return [text for offset, epoch, text in waiting if self.past(offset, epoch)]
+
+    def past(self, offset: int, epoch: bytes) -> bool:
+        """Whether a message comes after what the member has (recording it if so)."""
+        if epoch == self.epoch and offset <= self.after:
+            return False
+        self.epoch, self.after = epoch, offset
+        return True

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Literal
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, ValidationError
+from starlette.websockets import WebSocketDisconnect
 
 from socketsundso import WebSocketHandlingEndpoint
 from socketsundso.groups import POSITION_KEY, History, Membership, MemoryGroups, Position
@@ -208,3 +210,30 @@ async def _check_steps(steps: list[Step], history: History) -> None:
         await hub.broadcast("g", json.dumps({"n": sent + 1}))
         sent += 1
         assert member.offsets()[-1] == sent  # live after the replay, no gap
+
+
+def test_join_takes_a_position_as_since_and_names_anything_else(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from socketsundso import on_event
+    from socketsundso.testing import EventSession
+
+    class Room(WebSocketHandlingEndpoint):
+        groups = MemoryGroups(history=History())
+
+        @on_event
+        async def enter(self, since: Position | None = None) -> dict[str, object]:
+            joined = await self.join("room", since=since)
+            return {"offset": joined.position.offset if joined.position else None}
+
+        @on_event
+        async def odd(self) -> None:
+            await self.join("room", since={"epoch": "e", "offset": 0})  # type: ignore[arg-type]
+
+    with EventSession.connect(Room) as session:
+        session.send_event("enter", since={"epoch": "e", "offset": 0})
+        assert session.receive_json() == {"type": "enter", "offset": 0}
+        session.send_event("odd")  # the server's bug: logged, the client told no more
+        with contextlib.suppress(WebSocketDisconnect):
+            assert session.receive_json()["errors"][0]["type"] == "internal_error"
+    assert "since must be a socketsundso.groups.Position or None, not dict" in caplog.text

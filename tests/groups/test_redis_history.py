@@ -12,7 +12,17 @@ from collections.abc import Callable
 
 import pytest
 
-from socketsundso.groups import POSITION_KEY, Groups, History, MemoryGroups, Position, RedisGroups
+from socketsundso import _redis_history
+from socketsundso.groups import (
+    POSITION_KEY,
+    BroadcastUnavailable,
+    Groups,
+    History,
+    Membership,
+    MemoryGroups,
+    Position,
+    RedisGroups,
+)
 
 from .redis_server import RedisServer
 
@@ -142,4 +152,68 @@ async def test_joins_racing_broadcasts_miss_nothing_and_repeat_nothing(
         assert joined.recovered, joined
         await until(lambda m=member: m.offsets[-1:] == [broadcasts])  # type: ignore[misc]
         assert member.offsets == list(range(1, broadcasts + 1))
+    await hub.aclose()
+
+
+@pytest.mark.parametrize("page", [7, 256])
+async def test_a_replay_pages_through_the_stream(
+    page: int, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_redis_history, "REPLAY_PAGE", page)
+    hub = RedisGroups(redis_server.url, history=History(size=700))
+    watcher = Inbox()
+    first = await hub.join("g", watcher)
+    assert first.position is not None
+    for n in range(600):
+        await hub.broadcast("g", json.dumps({"n": n}))
+    await until(lambda: len(watcher.offsets) == 600)
+    member = Inbox()
+    joined = await hub.join("g", member, since=first.position)
+    assert (joined.recovered, joined.position) == (
+        True,
+        Position(epoch=first.position.epoch, offset=600),
+    )
+    assert member.offsets == list(range(1, 601))
+    await hub.aclose()
+
+
+async def test_a_join_while_redis_is_down_holds_without_a_position(
+    redis_server: RedisServer,
+) -> None:
+    hub = RedisGroups(redis_server.url, history=History())
+    first = await hub.join("g", Inbox())
+    redis_server.kill()
+    joined = await hub.join("g", Inbox(), since=first.position)
+    assert joined == Membership("g", None, False, "unknown_group")
+    assert hub.members("g") == 2
+    await hub.aclose()
+
+
+async def test_a_hung_redis_holds_history_groups_and_then_refuses_their_broadcasts(
+    redis_server: RedisServer,
+) -> None:
+    timeouts = {"socket_timeout": 0.3, "socket_connect_timeout": 0.3}
+    hub = RedisGroups(redis_server.url, history=History(), **timeouts)
+    member = Inbox()
+    await hub.join("g", member)
+    await hub.broadcast("g", '{"n":1}')
+    await until(lambda: member.offsets == [1])
+    redis_server.pause()
+    try:
+        await hub.broadcast("g", '{"n":2}')  # queued: Redis will number it, or no one
+        assert member.offsets == [1]  # no local delivery without a position
+
+        async def refused() -> bool:
+            try:
+                await hub.broadcast("g", '{"n":3}')
+            except BroadcastUnavailable:
+                return True
+            await asyncio.sleep(0.05)
+            return False
+
+        deadline = time.monotonic() + 10
+        while not await refused():  # the publish timed out: the breaker opened
+            assert time.monotonic() < deadline, "broadcasts were never refused"
+    finally:
+        redis_server.resume()
     await hub.aclose()
