@@ -2,7 +2,7 @@
 // do not edit. Regenerate it when the endpoint changes; `--check FILE` tells.
 
 /** The fingerprint of the protocol this client was generated from. */
-export declare const PROTOCOL = "sha256:9014438e3cd9ea2e746c6fa119dd5b3d8553bca899b62d5f37eca53d431aabd5";
+export declare const PROTOCOL = "sha256:978b51568a785446d05f5227cd7be46130bb88887dbc2f5a4537dd64792a2a33";
 
 /**
  * Where a group's history stands: the message at ``offset`` in epoch ``epoch``.

@@ -111,6 +111,7 @@ class Positioned(BaseModel):
     position: PositionMark | SkipJsonSchema[None] = Field(
         default=None,
         alias="$position",
+        title="$position",
         description="Its position in the group's history (not sent with `emit`).",
         json_schema_extra=_no_default,
     )

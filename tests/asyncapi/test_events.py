@@ -176,3 +176,28 @@ def test_emitted_events_match_their_schemas() -> None:
     assert shipped["order"]["items"][0]["size"] == "small"
     with pytest.raises(jsonschema.ValidationError):
         check("shipped.event", {**shipped, "type": "said"})
+
+
+def test_events_of_a_hub_with_history_carry_their_position() -> None:
+    from tests.typescript.endpoints import Desk, HistoryDesk
+
+    plain = asyncapi_document(Desk, path="/desk")
+    positioned = asyncapi_document(HistoryDesk, path="/history")
+    message = positioned["channels"]["history"]["messages"]["posted.event"]
+    assert message["payload"]["allOf"][1] == {
+        "$ref": "#/components/schemas/socketsundso.Positioned"
+    }
+    mark = positioned["components"]["schemas"]["socketsundso.Positioned"]["properties"]["$position"]
+    assert mark == {
+        "$ref": "#/components/schemas/socketsundso.PositionMark",
+        "title": "$position",
+        "description": "Its position in the group's history (not sent with `emit`).",
+    }
+    assert set(positioned["components"]["schemas"]["socketsundso.PositionMark"]["required"]) == {
+        "group",
+        "epoch",
+        "offset",
+    }
+    # Without history, nothing about positions (the document is as before).
+    assert "socketsundso.Positioned" not in plain["components"]["schemas"]
+    assert "allOf" not in plain["channels"]["desk"]["messages"]["posted.event"]["payload"]
