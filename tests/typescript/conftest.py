@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from socketsundso import WebSocketHandlingEndpoint
 from socketsundso.typescript import javascript_client, typescript_client
 from tests.system_tools import missing_tool, npm_project
 
@@ -58,21 +59,21 @@ def desk_typescript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def javascript_files(endpoint: type[WebSocketHandlingEndpoint], folder: Path, stem: str) -> Path:
+    """``endpoint``'s JavaScript client as ``<stem>.js`` beside ``<stem>.d.ts``; the ``.js``."""
+    client = javascript_client(endpoint)
+    (folder / f"{stem}.js").write_text(client.module, encoding="utf-8")
+    (folder / f"{stem}.d.ts").write_text(client.declarations, encoding="utf-8")
+    return folder / f"{stem}.js"
+
+
 @pytest.fixture(scope="session")
 def desk_javascript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The JavaScript client of ``Desk``: ``desk_client.js`` beside ``desk_client.d.ts``."""
-    folder = tmp_path_factory.mktemp("desk-js")
-    client = javascript_client(Desk)
-    (folder / "desk_client.js").write_text(client.module, encoding="utf-8")
-    (folder / "desk_client.d.ts").write_text(client.declarations, encoding="utf-8")
-    return folder / "desk_client.js"
+    return javascript_files(Desk, tmp_path_factory.mktemp("desk-js"), "desk_client")
 
 
 @pytest.fixture(scope="session")
 def history_javascript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The JavaScript client of ``HistoryDesk`` (its hub keeps a history)."""
-    folder = tmp_path_factory.mktemp("history-js")
-    client = javascript_client(HistoryDesk)
-    (folder / "history_client.js").write_text(client.module, encoding="utf-8")
-    (folder / "history_client.d.ts").write_text(client.declarations, encoding="utf-8")
-    return folder / "history_client.js"
+    return javascript_files(HistoryDesk, tmp_path_factory.mktemp("history-js"), "history_client")
