@@ -96,6 +96,9 @@ async def test_one_command_per_broadcast(redis_server: RedisServer) -> None:
     for n in range(count):
         await hub.broadcast("g", json.dumps({"n": n}))
     await until(lambda: len(member.offsets) == count + 1)
+    # MONITOR's lines may trail the deliveries: wait for them, then a little for extras.
+    await until(lambda: sum('"evalsha"' in line.lower() for line in monitor.lines) >= count)
+    await asyncio.sleep(0.2)
     commands = monitor.close()
     await hub.aclose()
     assert commands == ["evalsha"] * count
