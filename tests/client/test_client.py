@@ -187,10 +187,11 @@ async def test_calls_that_can_t_be_made_are_type_errors_at_once(url: str) -> Non
 async def test_a_closed_client_fails_at_once() -> None:
     port = free_port()
     client = connect(f"ws://127.0.0.1:{port}/desk", Desk, backoff_initial=0.01, backoff_max=0.05)
+    reconnecting = asyncio.Event()
+    client.on_state(lambda state: reconnecting.set() if state == "reconnecting" else None)
     async with client:
         waiting = asyncio.ensure_future(client.request(Desk.on_echo, n=1))
-        await asyncio.sleep(0.1)
-        assert client.state == "reconnecting"
+        await asyncio.wait_for(reconnecting.wait(), WAIT)
         with pytest.raises(ConnectionError):
             await client.send(Desk.on_enter, room="x")
     with pytest.raises(ConnectionError, match="the client is closed"):

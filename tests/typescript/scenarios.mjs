@@ -105,7 +105,7 @@ const scenarios = {
     await reach(client, "open");
     const [ms, error, rejected] = await timed(client.request("slow", { seconds: 1.5, n: 1 }));
     assert.ok(rejected && error instanceof TimeoutError, String(error));
-    assert.ok(ms >= 290 && ms < 1200, `timed out after ${ms} ms`);
+    assert.ok(ms >= 290 && ms < 1450, `timed out after ${ms} ms`);
     assert.equal(client.pending.size, 0);
     step("a request past its timeout rejects with TimeoutError");
     // The late reply comes while another request waits: it must not settle that one.
@@ -179,16 +179,17 @@ const scenarios = {
     const waiting = timed(client.request("echo", { n: 2 }, { timeout: 60000 }));
     client.close();
     const [closeMs, closed] = await waiting;
-    assert.ok(closed instanceof ConnectionError && closeMs < 100, String(closed));
+    // At once: far from the request's 60 s timeout, whatever the machine's load.
+    assert.ok(closed instanceof ConnectionError && closeMs < 1000, String(closed));
     const after = await timed(client.request("echo", { n: 3 }));
-    assert.ok(after[2] && after[1] instanceof ConnectionError && after[0] < 100);
+    assert.ok(after[2] && after[1] instanceof ConnectionError && after[0] < 1000);
     assert.equal(client.send("echo", { n: 4 }), false);
     step("close() rejects what waits, and what comes after, at once");
 
     const once = connect(url, { reconnect: false, connectTimeout: 2000 });
     await reach(once, "closed");
     const never = await timed(once.request("echo", { n: 1 }));
-    assert.ok(never[2] && never[1] instanceof ConnectionError && never[0] < 100);
+    assert.ok(never[2] && never[1] instanceof ConnectionError && never[0] < 1000);
     step("without reconnect, a lost connection closes the client");
   },
 
