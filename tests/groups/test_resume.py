@@ -4,20 +4,20 @@ worker or another), or learns why not; real uvicorn servers, ``websockets`` clie
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 from websockets.asyncio.client import connect
 
 from socketsundso.groups import History, MemoryGroups, RedisGroups
 from tests.hardening.apps import app_of
-from tests.hardening.process import ServerProcess, serve_in_process
+from tests.hardening.process import ServerProcess
 from tests.servers import serve
 
-from .app import REDIS_URL_VARIABLE
+from .conftest import Workers
 from .history_app import history_endpoint
 from .redis_server import RedisServer
 from .resume import Heard, enter, receive, resume
@@ -38,14 +38,11 @@ async def test_a_member_resumes_over_redis(redis_server: RedisServer) -> None:
 
 @pytest.fixture
 def workers(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    two_workers: Callable[[str], AbstractContextManager[Workers]],
+) -> Iterator[Workers]:
     """Two worker processes of ``tests.groups.history_app`` on the test's Redis."""
-    monkeypatch.setenv(REDIS_URL_VARIABLE, redis_server.url)
-    with contextlib.ExitStack() as stack:
-        one = stack.enter_context(serve_in_process("tests.groups.history_app:app"))
-        two = stack.enter_context(serve_in_process("tests.groups.history_app:app"))
-        yield one, two
+    with two_workers("tests.groups.history_app:app") as pair:
+        yield pair
 
 
 async def test_a_member_resumes_on_another_worker(

@@ -10,15 +10,16 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.hardening.process import ServerProcess, serve_in_process
+from tests.hardening.process import ServerProcess
 
-from .app import REDIS_URL_VARIABLE
+from .conftest import Workers
 from .redis_server import RedisServer
 
 pytestmark = pytest.mark.anyio
@@ -29,16 +30,11 @@ COUNT = 200
 
 @pytest.fixture
 def workers(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    two_workers: Callable[[str], AbstractContextManager[Workers]],
+) -> Iterator[Workers]:
     """Two worker processes of ``tests.groups.app`` on the test's Redis."""
-    monkeypatch.setenv(REDIS_URL_VARIABLE, redis_server.url)
-    with contextlib.ExitStack() as stack:
-        one = stack.enter_context(serve_in_process("tests.groups.app:app"))
-        two = stack.enter_context(serve_in_process("tests.groups.app:app"))
-        yield one, two
-        for worker in (one, two):
-            assert worker.process.poll() is None, "a worker process died"
+    with two_workers("tests.groups.app:app") as pair:
+        yield pair
 
 
 async def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
