@@ -155,7 +155,7 @@ def _event_parts(
         operation: dict[str, Any] = {"action": "send", "channel": channel_ref}
         _describe(operation, doc)
         operation["messages"] = [{"$ref": _pointer("channels", key, "messages", event_key)}]
-        positioned = getattr(endpoint.groups, "history", None) is not None
+        positioned = endpoint.groups.history is not None
         message = _event_message(values, doc, schemas.event(model, positioned=positioned))
         parts[event_key] = (message, operation)
     return parts

@@ -60,6 +60,9 @@ EndpointT = TypeVar("EndpointT", bound=WebSocketHandlingEndpoint[Any])
 #: The state of a client's connection, as ``Client.state`` and ``on_state`` give it.
 ConnectionState = Literal["connecting", "open", "reconnecting", "closed"]
 
+#: How many messages sent with ``send`` are remembered, to name the event of an error reply.
+_REMEMBERED_SENDS = 64
+
 StateListener = Callable[[ConnectionState], Awaitable[None] | None]
 
 
@@ -234,7 +237,7 @@ class Client(Generic[EndpointT]):
             raise ConnectionError(f"{call.event}: not connected ({self._state})")
         self._last_id += 1
         self._sends[self._last_id] = call.event
-        while len(self._sends) > 64:
+        while len(self._sends) > _REMEMBERED_SENDS:
             del self._sends[next(iter(self._sends))]
         try:
             await self._socket.send(call.message(fields, self._last_id))

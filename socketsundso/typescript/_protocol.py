@@ -126,5 +126,5 @@ def protocol_of(endpoint: type[WebSocketHandlingEndpoint]) -> Protocol:
         events=events,
         server_events=server_events,
         schemas=schemas.schemas,
-        history=getattr(endpoint.groups, "history", None) is not None,
+        history=endpoint.groups.history is not None,
     )

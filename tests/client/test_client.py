@@ -130,6 +130,7 @@ async def test_a_server_event_reaches_another_member(url: str) -> None:
         await bob.request(Desk.on_echo, n=0)
         await bob.send(Desk.on_enter, room="lobby")
         await bob.request(Desk.on_echo, n=0)
+        await ann.request(Desk.on_echo, n=0)  # ann is connected: send doesn't wait
         await ann.send(Desk.on_post, room="lobby", text="hello")
         await ann.send(Desk.on_move, room="lobby")
         posted = await bob.receive_event(Posted, timeout=WAIT)
@@ -269,6 +270,7 @@ async def test_a_client_that_comes_back_gets_what_it_missed_once_and_in_order(ur
             None,
             ann.position(first.group),
         )
+        await bob.request(HistoryDesk.on_echo, n=0)  # bob is connected: send doesn't wait
         await bob.send(HistoryDesk.on_post, room="comeback", text="1")
         assert (await ann.receive_event(Posted, timeout=WAIT)).text == "1"
         assert first.position is not None

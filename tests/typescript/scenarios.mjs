@@ -214,7 +214,8 @@ const scenarios = {
     };
     await until(() => replies.length === 1);
     assert.equal(replies[0].recovered, false);
-    bob.send("post", { room: "lobby", text: "1" });
+    await bob.request("echo", { n: 0 }); // bob is open: send doesn't wait for the socket
+    assert.equal(bob.send("post", { room: "lobby", text: "1" }), true);
     await until(() => texts.length === 1);
     const start = replies[0].position.offset;
     assert.equal(ann.position("room:lobby").offset, start + 1);
