@@ -79,3 +79,35 @@ def test_the_daemon_follows_an_edit_of_a_mixin(daemon: tuple[Project, list[str]]
         MIXINS + "\n    @on_event\n    async def on_pong(self) -> None: ...\n",
     )
     assert run(project, dmypy) == expected("join", "ping", "pong", "say")
+
+
+#: A module without errors that reads ``Chat.handlers`` (the class stores ``str`` in
+#: place of its event union; the read puts the union back, and depends on it).
+LOOKUP = """
+from chat import Chat
+
+def look() -> None:
+    Chat.handlers["say"]
+"""
+
+
+def test_the_daemon_rechecks_a_lookup_when_the_events_change(
+    daemon: tuple[Project, list[str]],
+) -> None:
+    project, dmypy = daemon
+    project.write("lookup.py", LOOKUP)
+    assert run(project, dmypy, "lookup.py") == expected("join", "say")
+    project.write("chat.py", CHAT.replace('"say"', '"talk"'))
+    assert run(project, dmypy, "lookup.py") == [
+        *expected("join", "talk"),
+        "lookup.py:5: error: Invalid index type \"Literal['say']\" for "
+        "\"EventHandlers[Literal['join', 'talk']]\"; expected type \"Literal['join', 'talk']\""
+        "  [index]",
+    ]
+    # An event name the plugin can't read: the events are open, any name is an index.
+    project.write(
+        "chat.py", CHAT.replace('"say"', "NAME").replace("class Chat", 'NAME = "say"\n\nclass Chat')
+    )
+    assert run(project, dmypy, "lookup.py") == [
+        'use.py:5: note: Revealed type is "socketsundso._typing.EventHandlers[str]"',
+    ]
