@@ -5,10 +5,11 @@ It holds no state but its options: with ``--num-workers`` each worker loads its 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, final
 
 from mypy.nodes import Import, ImportAll, ImportFrom, MypyFile, TypeInfo
 from mypy.options import Options
@@ -25,9 +26,7 @@ from mypy.types import FunctionLike, Type
 
 from . import fullnames
 from .guard import debug_enabled, guard
-from .transformers import endpoints, event_index, handlers, handlers_attribute, sessions
-
-_HANDLERS_SUFFIX: Final = f".{fullnames.HANDLERS_ATTRIBUTE}"
+from .transformers import endpoint_attributes, endpoints, event_index, handlers, sessions
 
 
 @final
@@ -49,9 +48,6 @@ class SocketsundsoPlugin(Plugin):
         self._check_call = guard(handlers.check_decorator_call, _default_return, debug=debug)
         self._check_index = guard(event_index.check_event_index, _default_return, debug=debug)
         self._send_event = guard(self._send_event_signature, _default_signature, debug=debug)
-        self._handlers_attribute = guard(
-            handlers_attribute.handlers_attribute, _default_attribute, debug=debug
-        )
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, Any]:
         """What invalidates mypy's cache: the debug switch and the plugin's source code."""
@@ -73,13 +69,23 @@ class SocketsundsoPlugin(Plugin):
         return self._transform_endpoint
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
-        """``self.handlers = {...}``: any ``Mapping[str, Handler]`` (asked for every attribute)."""
-        if fullname.endswith(_HANDLERS_SUFFIX):
-            return self._handlers_attribute
-        return None
+        """``self.handlers``, ``self.event_message_model``: typed by the class's events.
+
+        Asked for every attribute read or assigned, so the name is checked first.
+        """
+        owner, _, name = fullname.rpartition(".")
+        if name not in endpoint_attributes.TYPED_ATTRIBUTES:
+            return None
+        symbol = self.lookup_fully_qualified(owner)
+        info = symbol.node if symbol is not None and isinstance(symbol.node, TypeInfo) else None
+        return guard(
+            functools.partial(endpoint_attributes.attribute_type, info, name),
+            _default_attribute,
+            debug=self._debug,
+        )
 
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
-        """``Chat.handlers = {...}``: any ``Mapping[str, Handler]``."""
+        """``Chat.handlers``, ``Chat.event_message_model``: the same as on an instance."""
         return self.get_attribute_hook(fullname)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:

@@ -11,32 +11,23 @@ the class declares it sends are checked too (``server_events``).
 
 from __future__ import annotations
 
-from typing import Final
-
-from mypy.nodes import MDEF, Context, FuncDef, SymbolTableNode, TypeAlias, TypeInfo, Var
+from mypy.nodes import Context, FuncDef, TypeInfo
 from mypy.plugin import ClassDefContext
-from mypy.plugins.common import add_attribute_to_class
 from mypy.server.trigger import make_wildcard_trigger
-from mypy.types import Type, TypeAliasType, TypeType, UnionType, get_proper_type
 
 from .. import errorcodes, fullnames
 from .attachments import add_attached
-from .declarations import HANDLERS, Declared, body_events
+from .declarations import Declared, body_events
+from .endpoint_attributes import retype_attributes
 from .metadata import (
     EndpointEvents,
     Facts,
     clear_events,
-    event_type,
     read_events,
     write_events,
 )
 from .mixins import mixin_events
 from .server_events import check_server_events
-
-#: The attributes re-typed on each endpoint class.
-EVENT_MESSAGE_MODEL: Final = "event_message_model"
-#: The alias of the class's event Literal, in its symbol table.
-EVENTS_ALIAS: Final = "__socketsundso_events__"
 
 
 def transform_endpoint(ctx: ClassDefContext) -> None:
@@ -70,7 +61,7 @@ def _type_handled_events(ctx: ClassDefContext) -> None:
         facts.take(own, event)
     result = facts.events(events, is_open=inherited.is_open or own.is_open, attached=own.attached)
     write_events(info, result)
-    _retype_attributes(ctx, result)
+    retype_attributes(ctx, result)
 
 
 def _own_events(ctx: ClassDefContext) -> Declared | None:
@@ -136,50 +127,3 @@ def _attached_later(ctx: ClassDefContext, base: TypeInfo, events: EndpointEvents
     if base.module_name != ctx.api.cur_mod_id or local:
         return set()
     return {event for event, line in events.attached.items() if line > ctx.cls.line}
-
-
-def _events_alias(ctx: ClassDefContext, events: Type) -> Type:
-    """The class's event Literal as an alias stored on the class: ``events`` itself for ``str``.
-
-    mypy copies a type's arguments wherever it binds a method or an attribute, so each
-    ``Chat.handlers[...]`` would copy a union of every event (time and memory growing
-    with events x call sites); an alias is expanded only where needed. Stored in the
-    class's symbol table, it is cached with the class; mypy prints it expanded.
-    """
-    if not isinstance(get_proper_type(events), UnionType):
-        return events
-    info = ctx.cls.info
-    alias = TypeAlias(
-        events, f"{info.fullname}.{EVENTS_ALIAS}", info.module_name, ctx.cls.line, ctx.cls.column
-    )
-    info.names[EVENTS_ALIAS] = SymbolTableNode(MDEF, alias, plugin_generated=True)
-    return TypeAliasType(alias, [])
-
-
-def _retype_attributes(ctx: ClassDefContext, events: EndpointEvents) -> None:
-    """Give ``handlers`` and ``event_message_model`` the class's event type.
-
-    ``handlers`` becomes ``EventHandlers[<events>]``, a ``dict[str, Handler]`` indexed by
-    the events only, unless the class declares ``handlers`` itself.
-    """
-    api = ctx.api
-    message = api.lookup_fully_qualified_or_none(fullnames.EVENT_MESSAGE)
-    if message is None:
-        return
-    key = _events_alias(ctx, event_type(events, api.named_type("builtins.str")))
-    handlers_type = api.named_type_or_none(fullnames.EVENT_HANDLERS, [key])
-    declared = ctx.cls.info.names.get(HANDLERS)
-    if handlers_type is not None and (declared is None or declared.plugin_generated):
-        add_attribute_to_class(api, ctx.cls, HANDLERS, handlers_type, overwrite_existing=True)
-    elif declared is not None and isinstance(declared.node, Var):
-        # ``handlers = {...}`` in the body: any mapping, as on assignment elsewhere.
-        declared.node.allow_incompatible_override = True
-    message_type = TypeType(api.named_type(fullnames.EVENT_MESSAGE, [key]))
-    add_attribute_to_class(
-        api,
-        ctx.cls,
-        EVENT_MESSAGE_MODEL,
-        message_type,
-        is_classvar=True,
-        overwrite_existing=True,
-    )

@@ -39,6 +39,7 @@ from mypy.types import (
 
 from . import dependencies
 from .declarations import HANDLERS
+from .endpoint_attributes import EVENTS_ALIAS
 from .handlers import takes_endpoint
 from .metadata import EndpointEvents, event_type, read_events
 from .wire_types import wire_type
@@ -79,6 +80,7 @@ def send_event_signature(ctx: MethodSigContext, lookup: Lookup) -> FunctionLike:
         return signature
     # dmypy re-checks this call when the endpoint's events or the handler change.
     dependencies.depend_on(ctx.api, f"{endpoint.type.fullname}.{HANDLERS}")
+    dependencies.depend_on(ctx.api, f"{endpoint.type.fullname}.{EVENTS_ALIAS}")
     events = read_events(endpoint.type)
     if events is None or events.is_open or not events.names:
         return signature

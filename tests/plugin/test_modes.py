@@ -122,6 +122,10 @@ reveal_type(WithUtil.handlers)
 def talk(session: EventSession[Aliased]) -> None:
     session.send_event("join", roomName="lobby")
     session.send_event("join", room="lobby")
+
+def read(endpoint: type[Later], chat: Later) -> None:
+    reveal_type(endpoint.handlers)
+    reveal_type(chat.event_message_model)
 """,
 }
 
@@ -146,6 +150,9 @@ EXPECTED = [
     'use.py:20: error: Unexpected keyword argument "room" for "send_event" of "EventSession"'
     "  [call-arg]",
     'use.py:20: note: "send_event" defined in "socketsundso.testing"',
+    f"use.py:23: note: {handlers_note('join', 'late')}",
+    'use.py:24: note: Revealed type is "type[socketsundso.models.WebSocketEventMessage['
+    "Literal['join'] | Literal['late']]]\"",
 ]
 
 
