@@ -19,7 +19,7 @@ serves. An assignment in the class's module also widens the class's Literal
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeGuard
 
 from mypy.checker import TypeChecker
 from mypy.nodes import MDEF, SymbolTableNode, TypeAlias, TypeInfo, Var
@@ -103,17 +103,16 @@ def attribute_type(owner: TypeInfo | None, name: str, ctx: AttributeContext) -> 
     Read: the stored type with the class's event alias back in place of ``str``.
     Assigned (``handlers`` only): any ``Mapping[str, Handler]``.
     """
-    declared = get_proper_type(ctx.default_attr_type)
     if ctx.is_lvalue:
         return _assigned_handlers(ctx) if name == HANDLERS else ctx.default_attr_type
-    if owner is None:
-        return ctx.default_attr_type
-    events = _events_alias(owner, name)
-    if events is None:
+    alias = _events_alias(owner, name)
+    if alias is None:
         return ctx.default_attr_type
     # dmypy re-checks this read when the events change (the stored type doesn't).
-    dependencies.depend_on(ctx.api, f"{owner.fullname}.{EVENTS_ALIAS}")
-    if name == HANDLERS and isinstance(declared, Instance) and _is_event_handlers(declared):
+    dependencies.depend_on(ctx.api, alias.fullname)
+    events = TypeAliasType(alias, [])
+    declared = get_proper_type(ctx.default_attr_type)
+    if name == HANDLERS and _is_event_handlers(declared):
         return declared.copy_modified(args=[events])
     if (
         name == EVENT_MESSAGE_MODEL
@@ -125,15 +124,15 @@ def attribute_type(owner: TypeInfo | None, name: str, ctx: AttributeContext) -> 
     return ctx.default_attr_type
 
 
-def _events_alias(owner: TypeInfo, name: str) -> TypeAliasType | None:
+def _events_alias(owner: TypeInfo | None, name: str) -> TypeAlias | None:
     """The class's event alias, if ``name`` is one of its own plugin-typed attributes."""
+    if owner is None:
+        return None
     symbol = owner.names.get(name)
     alias = owner.names.get(EVENTS_ALIAS)
     if symbol is None or not symbol.plugin_generated or alias is None:
         return None
-    if not isinstance(alias.node, TypeAlias):
-        return None
-    return TypeAliasType(alias.node, [])
+    return alias.node if isinstance(alias.node, TypeAlias) else None
 
 
 def _assigned_handlers(ctx: AttributeContext) -> Type:
@@ -150,5 +149,5 @@ def _assigned_handlers(ctx: AttributeContext) -> Type:
     return ctx.api.named_generic_type("typing.Mapping", [key, Instance(handler, [])])
 
 
-def _is_event_handlers(declared: ProperType) -> bool:
+def _is_event_handlers(declared: ProperType) -> TypeGuard[Instance]:
     return isinstance(declared, Instance) and declared.type.fullname == fullnames.EVENT_HANDLERS

@@ -22,21 +22,20 @@ from mypy.types import (
     get_proper_type,
 )
 
-#: Per alias (or event type object), held so its id is not reused: the type it was read
-#: from, and its literal values. The type is checked too: dmypy's merge of a re-analysed
-#: module keeps the alias object and gives it the new target.
-_NAMES: dict[int, tuple[object, Type, frozenset[object]]] = {}
+#: Per event type (an alias's target, held so its id is not reused): its literal values.
+#: Keyed by the target, not the alias: dmypy's merge of a re-analysed module keeps the
+#: alias object and gives it the new target.
+_NAMES: dict[int, tuple[Type, frozenset[object]]] = {}
 #: Most event types remembered (one per endpoint class, in practice).
 _MEMO_SIZE = 4096
 
 
 def _event_names(events: Type) -> frozenset[object]:
     """The literal values of an endpoint's event type, found once per alias target."""
-    key: object = events.alias if isinstance(events, TypeAliasType) else events
     target = events.alias.target if isinstance(events, TypeAliasType) and events.alias else events
-    memo = _NAMES.get(id(key))
-    if memo is not None and memo[0] is key and memo[1] is target:
-        return memo[2]
+    memo = _NAMES.get(id(target))
+    if memo is not None and memo[0] is target:
+        return memo[1]
     proper = get_proper_type(events)
     items = proper.items if isinstance(proper, UnionType) else [proper]
     names = frozenset(
@@ -44,7 +43,7 @@ def _event_names(events: Type) -> frozenset[object]:
     )
     if len(_NAMES) >= _MEMO_SIZE:
         _NAMES.clear()
-    _NAMES[id(key)] = (key, target, names)
+    _NAMES[id(target)] = (target, names)
     return names
 
 
